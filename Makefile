@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                 build reclaimlab.ko for the running kernel
+# make KVER=<version>  ... for another installed kernel (or KDIR=<headers>)
+# make install         modules_install + depmod for that kernel
+# make clean
+# make module KVER=v   build into build/<v>/ (one tree per kernel, used by
+#                      make check so the matrix builds never collide)
+# make tests-bin       the static guest test programs, into build/tests/bin
+# make lint            checkpatch --strict and sparse on our sources
+# make check           build for every kernel of the matrix, boot each in
+#                      QEMU and run the guest suite
+# make demo            the main job: boot 6.12, load, page out large folios,
+#                      show the counters beside /proc/vmstat
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+# W=1 everywhere; CI and make check also turn warnings into errors.
+EXTRA_W ?= W=1
+
+MODULE_SRCS := Kbuild $(wildcard module/*.[ch] include/*.h)
+
+all:
+	$(MAKE) -C $(KDIR) M=$(TOP) $(EXTRA_W) modules
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(TOP) modules_install
+	depmod -a $(KVER)
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null || true
+	rm -rf $(BUILD)
+
+# A private copy of the sources per kernel: Kbuild writes objects beside
+# its sources, and two kernels' objects must not mix.
+module: $(MODULE_SRCS)
+	rm -rf $(BUILD)/$(KVER)/src
+	mkdir -p $(BUILD)/$(KVER)/src
+	cp -r Kbuild module include $(BUILD)/$(KVER)/src/
+	$(MAKE) -C $(KDIR) M=$(BUILD)/$(KVER)/src $(EXTRA_W) \
+		KCFLAGS=-Werror modules
+	cp $(BUILD)/$(KVER)/src/reclaimlab.ko $(BUILD)/$(KVER)/reclaimlab.ko
+
+TEST_SRCS := $(wildcard tests/guest/*.c)
+TEST_BINS := $(patsubst tests/guest/%.c,$(BUILD)/tests/bin/%,$(TEST_SRCS))
+TEST_CFLAGS := -static -O2 -Wall -Wextra -Werror -Iinclude -Itests/guest
+
+tests-bin: $(TEST_BINS)
+
+$(BUILD)/tests/bin/%: tests/guest/%.c $(wildcard tests/guest/*.h) include/reclaimlab_counters.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< -lpthread
+
+lint:
+	scripts/lint.sh
+
+check:
+	scripts/check.sh
+
+demo:
+	scripts/demo.sh
+
+.PHONY: all install clean module tests-bin lint check demo

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/debug/reclaimlab/: one value per file.  Every write is
+ * validated whole before anything changes; a refused write returns an
+ * errno and leaves the state as it was.
+ */
+#include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/pid.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include "reclaimlab.h"
+
+/* Longer than any valid value ("0x" + 16 digits, twice, and a space). */
+#define RL_WRITE_MAX 64
+
+static struct dentry *rl_dir;
+
+/*
+ * Copies a write into @buf as a string with surrounding white space
+ * removed.  A value comes whole in one write at offset 0; empty, over-long
+ * and binary (embedded NUL) writes are refused.
+ */
+static char *rl_copy_value(char *buf, const char __user *ubuf, size_t len,
+			   loff_t *ppos)
+{
+	if (*ppos != 0 || len == 0 || len >= RL_WRITE_MAX)
+		return ERR_PTR(-EINVAL);
+	if (copy_from_user(buf, ubuf, len))
+		return ERR_PTR(-EFAULT);
+	buf[len] = '\0';
+	if (strlen(buf) != len)
+		return ERR_PTR(-EINVAL);
+	return strim(buf);
+}
+
+/* "0x" then hex digits, or decimal digits: nothing else (no octal, sign). */
+static int rl_parse_address(const char *s, unsigned long *val)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!isxdigit(s[2]))
+			return -EINVAL;
+		return kstrtoul(s + 2, 16, val) ? -EINVAL : 0;
+	}
+	if (!isdigit(s[0]))
+		return -EINVAL;
+	return kstrtoul(s, 10, val) ? -EINVAL : 0;
+}
+
+/* Index of @s in @names, or -EINVAL. */
+static int rl_match(const char *const *names, unsigned int n, const char *s)
+{
+	int i = __sysfs_match_string(names, n, s);
+
+	return i < 0 ? -EINVAL : i;
+}
+
+/* "[selected] other other" */
+static void rl_show_choice(struct seq_file *m, const char *const *names,
+			   unsigned int n, unsigned int selected)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		seq_printf(m, i == selected ? "%s[%s]" : "%s%s",
+			   i ? " " : "", names[i]);
+	seq_putc(m, '\n');
+}
+
+static int rl_pid_show(struct seq_file *m, void *unused)
+{
+	struct rl_request req;
+
+	rl_get_request(&req);
+	if (req.pid)
+		seq_printf(m, "%d\n", pid_vnr(req.pid));
+	else
+		seq_puts(m, "none\n");
+	rl_put_request(&req);
+	return 0;
+}
+
+static int rl_pid_store(char *s)
+{
+	int nr;
+
+	if (kstrtoint(s, 10, &nr))
+		return -EINVAL;
+	return rl_set_pid(nr);
+}
+
+static int rl_range_show(struct seq_file *m, void *unused)
+{
+	struct rl_request req;
+
+	rl_get_request(&req);
+	if (req.whole_mm)
+		seq_puts(m, "all\n");
+	else
+		seq_printf(m, "0x%lx 0x%lx\n", req.start, req.end);
+	rl_put_request(&req);
+	return 0;
+}
+
+static int rl_range_store(char *s)
+{
+	unsigned long start, end;
+	char *first;
+
+	if (!strcmp(s, "all"))
+		return rl_set_range(true, 0, 0);
+	first = strsep(&s, " \t");
+	if (!s)
+		return -EINVAL;
+	s = skip_spaces(s);
+	if (rl_parse_address(first, &start) || rl_parse_address(s, &end))
+		return -EINVAL;
+	return rl_set_range(false, start, end);
+}
+
+static int rl_walker_show(struct seq_file *m, void *unused)
+{
+	struct rl_request req;
+
+	rl_get_request(&req);
+	rl_show_choice(m, rl_walker_names, rl_nr_walkers, req.walker);
+	rl_put_request(&req);
+	return 0;
+}
+
+static int rl_walker_store(char *s)
+{
+	int w = rl_match(rl_walker_names, rl_nr_walkers, s);
+
+	if (w < 0)
+		return w;
+	rl_set_walker(w);
+	return 0;
+}
+
+static int rl_split_show(struct seq_file *m, void *unused)
+{
+	struct rl_request req;
+
+	rl_get_request(&req);
+	rl_show_choice(m, rl_split_names, rl_nr_splits, req.split);
+	rl_put_request(&req);
+	return 0;
+}
+
+static int rl_split_store(char *s)
+{
+	int split = rl_match(rl_split_names, rl_nr_splits, s);
+
+	if (split < 0)
+		return split;
+	rl_set_split(split);
+	return 0;
+}
+
+static int rl_batch_show(struct seq_file *m, void *unused)
+{
+	struct rl_request req;
+
+	rl_get_request(&req);
+	seq_printf(m, "%u\n", req.batch);
+	rl_put_request(&req);
+	return 0;
+}
+
+static int rl_batch_store(char *s)
+{
+	unsigned int batch;
+
+	if (kstrtouint(s, 10, &batch))
+		return -EINVAL;
+	return rl_set_batch(batch);
+}
+
+static int rl_trigger_store(char *s)
+{
+	if (strcmp(s, "1"))
+		return -EINVAL;
+	return rl_trigger();
+}
+
+static int rl_stats_show(struct seq_file *m, void *unused)
+{
+	u64 values[RL_NR_COUNTERS];
+
+	rl_stats_read(values);
+	rl_counters_show(m, values);
+	return 0;
+}
+
+static int rl_stats_store(char *s)
+{
+	if (strcmp(s, "0"))
+		return -EINVAL;
+	rl_stats_reset();
+	return 0;
+}
+
+static const char *const rl_onoff_names[] = { "off", "on" };
+
+static int rl_probes_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%s\n", rl_onoff_names[rl_probes_enabled()]);
+	return 0;
+}
+
+static int rl_probes_store(char *s)
+{
+	int on = rl_match(rl_onoff_names, ARRAY_SIZE(rl_onoff_names), s);
+
+	if (on < 0)
+		return on;
+	return rl_probes_set(on);
+}
+
+/* One debugfs file: how to show it and how to take a write, if at all. */
+struct rl_knob {
+	const char *name;
+	umode_t mode;
+	int (*show)(struct seq_file *m, void *unused);
+	int (*store)(char *value);
+};
+
+static const struct rl_knob rl_knobs[] = {
+	{ "pid", 0600, rl_pid_show, rl_pid_store },
+	{ "range", 0600, rl_range_show, rl_range_store },
+	{ "walker", 0600, rl_walker_show, rl_walker_store },
+	{ "split", 0600, rl_split_show, rl_split_store },
+	{ "batch", 0600, rl_batch_show, rl_batch_store },
+	{ "trigger", 0200, NULL, rl_trigger_store },
+	{ "stats", 0600, rl_stats_show, rl_stats_store },
+	{ "last", 0400, rl_last_show, NULL },
+	{ "probes", 0600, rl_probes_show, rl_probes_store },
+	{ "symbols", 0400, rl_symbols_show, NULL },
+};
+
+static int rl_knob_open(struct inode *inode, struct file *file)
+{
+	const struct rl_knob *knob = inode->i_private;
+
+	if ((file->f_mode & FMODE_READ) && !knob->show)
+		return -EACCES;
+	if ((file->f_mode & FMODE_WRITE) && !knob->store)
+		return -EACCES;
+	/* A write-only open needs no seq_file. */
+	if (!(file->f_mode & FMODE_READ))
+		return nonseekable_open(inode, file);
+	return single_open(file, knob->show, NULL);
+}
+
+static ssize_t rl_knob_write(struct file *file, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	const struct rl_knob *knob = file_inode(file)->i_private;
+	char buf[RL_WRITE_MAX];
+	char *value;
+	int ret;
+
+	value = rl_copy_value(buf, ubuf, len, ppos);
+	if (IS_ERR(value))
+		return PTR_ERR(value);
+	ret = knob->store(value);
+	return ret ? ret : len;
+}
+
+static int rl_knob_release(struct inode *inode, struct file *file)
+{
+	if (file->f_mode & FMODE_READ)
+		return single_release(inode, file);
+	return 0;
+}
+
+static const struct file_operations rl_knob_fops = {
+	.owner = THIS_MODULE,
+	.open = rl_knob_open,
+	.read = seq_read,
+	.write = rl_knob_write,
+	.llseek = seq_lseek,
+	.release = rl_knob_release,
+};
+
+int rl_debugfs_init(void)
+{
+	const struct rl_knob *knob;
+
+	rl_dir = debugfs_create_dir(RL_NAME, NULL);
+	if (IS_ERR(rl_dir))
+		return PTR_ERR(rl_dir);
+	for (knob = rl_knobs; knob < rl_knobs + ARRAY_SIZE(rl_knobs); knob++)
+		debugfs_create_file(knob->name, knob->mode, rl_dir,
+				    (void *)knob, &rl_knob_fops);
+	return 0;
+}
+
+void rl_debugfs_exit(void)
+{
+	debugfs_remove_recursive(rl_dir);
+}

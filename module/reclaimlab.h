@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Declarations shared by the files of reclaimlab.ko.  Each file owns one
+ * concern: stats.c the counters, symbols.c the kernel symbols the module
+ * resolves at load, probes.c the kretprobes on the stock reclaim paths,
+ * target.c the request a trigger runs, knobs.c the debugfs files.
+ */
+#ifndef RECLAIMLAB_H
+#define RECLAIMLAB_H
+
+#include <linux/types.h>
+#include <linux/seq_file.h>
+#include "../include/reclaimlab_counters.h"
+
+#define RL_NAME "reclaimlab"
+
+/* stats.c: cumulative counters, per-CPU so any context may count. */
+void rl_count(enum rl_counter c, u64 n);
+void rl_stats_read(u64 *values);
+void rl_stats_reset(void);
+void rl_counters_show(struct seq_file *m, const u64 *values);
+
+/* symbols.c */
+int rl_symbols_resolve(const char *extra_required);
+int rl_symbols_show(struct seq_file *m, void *unused);
+
+/* probes.c */
+int rl_probes_set(bool on);
+bool rl_probes_enabled(void);
+u64 rl_probes_missed(void);
+
+/* The walkers a trigger can run, in the order `walker` lists them. */
+enum rl_walker {
+	RL_WALKER_PAGEOUT,
+	RL_WALKER_COLD,
+	RL_WALKER_PTE_RECLAIM,
+};
+
+/* What `split` says to do with large folios not fully in the range. */
+enum rl_split {
+	RL_SPLIT_NEVER,
+	RL_SPLIT_PARTIAL,
+	RL_SPLIT_ALWAYS,
+};
+
+#define RL_BATCH_MAX 512
+
+/* target.c: the knobs' state and the trigger that acts on it. */
+struct rl_request {
+	struct pid *pid;	/* NULL until `pid` is written */
+	bool whole_mm;		/* range is `all` */
+	unsigned long start, end;
+	enum rl_walker walker;
+	enum rl_split split;
+	unsigned int batch;
+};
+
+extern const char *const rl_walker_names[];
+extern const char *const rl_split_names[];
+extern const unsigned int rl_nr_walkers, rl_nr_splits;
+
+int rl_set_pid(int nr);
+int rl_set_range(bool whole_mm, unsigned long start, unsigned long end);
+void rl_set_walker(enum rl_walker w);
+void rl_set_split(enum rl_split s);
+int rl_set_batch(unsigned int batch);
+void rl_get_request(struct rl_request *req);	/* takes a pid reference */
+void rl_put_request(struct rl_request *req);
+int rl_trigger(void);
+int rl_last_show(struct seq_file *m, void *unused);
+void rl_target_exit(void);
+
+/* knobs.c */
+int rl_debugfs_init(void);
+void rl_debugfs_exit(void);
+
+#endif /* RECLAIMLAB_H */

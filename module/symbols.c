@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one table of kernel symbols reclaimlab resolves at load.  A missing
+ * one fails the load with a message naming it, never a crash later.
+ *
+ * kallsyms_lookup_name() itself is not exported since 5.7: a kprobe on it
+ * tells its address.
+ */
+#include <linux/kprobes.h>
+#include <linux/uaccess.h>
+#include "reclaimlab.h"
+#include "symbols.h"
+
+DEFINE_STATIC_CALL_NULL(rl_kallsyms_lookup_name, rl_kallsyms_lookup_name_fn);
+
+enum rl_symbol_use {
+	RL_SYM_CALLED,	/* called through its static call */
+	RL_SYM_PROBED,	/* only a kprobe target, never called */
+};
+
+struct rl_symbol {
+	const char *name;
+	enum rl_symbol_use use;
+	struct static_call_key *key;
+	void *tramp;
+	unsigned long addr;
+	u32 entry_insn;
+};
+
+#define RL_SYM_CALL(sym) {						\
+	.name = #sym,							\
+	.use = RL_SYM_CALLED,						\
+	.key = &STATIC_CALL_KEY(rl_##sym),				\
+	.tramp = STATIC_CALL_TRAMP_ADDR(rl_##sym),			\
+}
+#define RL_SYM_PROBE(sym) { .name = #sym, .use = RL_SYM_PROBED }
+
+static struct rl_symbol rl_symbols[] = {
+	RL_SYM_CALL(kallsyms_lookup_name),
+	RL_SYM_PROBE(madvise_cold_or_pageout_pte_range),
+	RL_SYM_PROBE(try_to_unmap_one),
+};
+
+/* Little-endian encodings of what objtool leaves at a function's entry. */
+#define RL_INSN_ENDBR64		0xfa1e0ff3	/* f3 0f 1e fa */
+#define RL_INSN_SEALED_ENDBR	0x001f0f66	/* osp nopl (%rax) */
+
+static const char *rl_entry_kind(u32 insn)
+{
+	if (insn == RL_INSN_ENDBR64)
+		return "endbr64";
+	if (insn == RL_INSN_SEALED_ENDBR)
+		return "sealed";
+	return "no-endbr";
+}
+
+static int rl_find_kallsyms_lookup_name(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	unsigned long addr;
+	int ret;
+
+	ret = register_kprobe(&kp);
+	if (ret) {
+		pr_err(RL_NAME ": cannot find kallsyms_lookup_name through a kprobe (%d); refusing to load\n",
+		       ret);
+		return ret;
+	}
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+
+	/*
+	 * On IBT kernels the kprobe sits after the entry's endbr64.  Entering
+	 * there by a direct jump is harmless; then ask the function for its
+	 * own exact start.
+	 */
+	static_call_update(rl_kallsyms_lookup_name,
+			   (rl_kallsyms_lookup_name_fn *)addr);
+	addr = static_call(rl_kallsyms_lookup_name)("kallsyms_lookup_name");
+	if (!addr) {
+		pr_err(RL_NAME ": kallsyms_lookup_name cannot find itself; refusing to load\n");
+		return -ENOENT;
+	}
+	static_call_update(rl_kallsyms_lookup_name,
+			   (rl_kallsyms_lookup_name_fn *)addr);
+	return 0;
+}
+
+static unsigned long rl_lookup(const char *name)
+{
+	return static_call(rl_kallsyms_lookup_name)(name);
+}
+
+/*
+ * Resolves every symbol of the table, and @extra_required if set (the test
+ * suite names a symbol that does not exist to check the refusal).
+ */
+int rl_symbols_resolve(const char *extra_required)
+{
+	struct rl_symbol *s;
+	int ret;
+
+	ret = rl_find_kallsyms_lookup_name();
+	if (ret)
+		return ret;
+
+	if (extra_required && *extra_required && !rl_lookup(extra_required)) {
+		pr_err(RL_NAME ": required kernel symbol %s not found; refusing to load\n",
+		       extra_required);
+		return -ENOENT;
+	}
+
+	for (s = rl_symbols; s < rl_symbols + ARRAY_SIZE(rl_symbols); s++) {
+		s->addr = rl_lookup(s->name);
+		if (!s->addr) {
+			pr_err(RL_NAME ": required kernel symbol %s not found; refusing to load\n",
+			       s->name);
+			return -ENOENT;
+		}
+		if (copy_from_kernel_nofault(&s->entry_insn, (void *)s->addr,
+					     sizeof(s->entry_insn)))
+			s->entry_insn = 0;
+		if (s->use == RL_SYM_CALLED)
+			__static_call_update(s->key, s->tramp, (void *)s->addr);
+	}
+	return 0;
+}
+
+int rl_symbols_show(struct seq_file *m, void *unused)
+{
+	const struct rl_symbol *s;
+
+	seq_printf(m, "%-36s %-18s %-9s %s\n", "symbol", "address", "entry",
+		   "call");
+	for (s = rl_symbols; s < rl_symbols + ARRAY_SIZE(rl_symbols); s++)
+		seq_printf(m, "%-36s 0x%016lx %-9s %s\n", s->name, s->addr,
+			   rl_entry_kind(s->entry_insn),
+			   s->use == RL_SYM_CALLED ? "direct(static_call)" :
+						     "kprobe(not-called)");
+	return 0;
+}

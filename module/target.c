@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The request the knobs describe (target pid, range, walker, split, batch)
+ * and the trigger that runs it.  Knob writes and triggers take a snapshot
+ * of the request under rl_request_lock, so a long walk never blocks a knob;
+ * triggers run one at a time under rl_trigger_lock, which also guards the
+ * record of the last run.
+ */
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include "reclaimlab.h"
+
+const char *const rl_walker_names[] = { "pageout", "cold", "pte_reclaim" };
+const char *const rl_split_names[] = { "never", "partial", "always" };
+const unsigned int rl_nr_walkers = ARRAY_SIZE(rl_walker_names);
+const unsigned int rl_nr_splits = ARRAY_SIZE(rl_split_names);
+
+static DEFINE_MUTEX(rl_request_lock);
+static struct rl_request rl_request = {
+	.whole_mm = true,
+	.walker = RL_WALKER_PAGEOUT,
+	.split = RL_SPLIT_PARTIAL,
+	.batch = RL_BATCH_MAX,
+};
+
+/* The most recent walker run: its request and counter deltas. */
+struct rl_last_run {
+	bool valid;
+	struct rl_request req;
+	u64 elapsed_ns;
+	int result;
+	u64 delta[RL_NR_COUNTERS];
+};
+
+static DEFINE_MUTEX(rl_trigger_lock);
+static struct rl_last_run rl_last;
+static u64 rl_before[RL_NR_COUNTERS];	/* under rl_trigger_lock */
+
+/* @nr is in the writer's pid namespace. */
+int rl_set_pid(int nr)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+	struct pid *pid, *old;
+
+	if (nr <= 0)
+		return -EINVAL;
+	pid = find_get_pid(nr);
+	if (!pid)
+		return -ESRCH;
+	task = get_pid_task(pid, PIDTYPE_PID);
+	if (!task) {
+		put_pid(pid);
+		return -ESRCH;
+	}
+	/* NULL for kernel threads and for tasks that have exited. */
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	if (!mm) {
+		put_pid(pid);
+		return -EINVAL;
+	}
+	mmput(mm);
+
+	mutex_lock(&rl_request_lock);
+	old = rl_request.pid;
+	rl_request.pid = pid;
+	mutex_unlock(&rl_request_lock);
+	put_pid(old);
+	return 0;
+}
+
+int rl_set_range(bool whole_mm, unsigned long start, unsigned long end)
+{
+	if (!whole_mm && (start >= end || !PAGE_ALIGNED(start) ||
+			  !PAGE_ALIGNED(end) || end > TASK_SIZE_MAX))
+		return -EINVAL;
+
+	mutex_lock(&rl_request_lock);
+	rl_request.whole_mm = whole_mm;
+	rl_request.start = whole_mm ? 0 : start;
+	rl_request.end = whole_mm ? 0 : end;
+	mutex_unlock(&rl_request_lock);
+	return 0;
+}
+
+void rl_set_walker(enum rl_walker w)
+{
+	mutex_lock(&rl_request_lock);
+	rl_request.walker = w;
+	mutex_unlock(&rl_request_lock);
+}
+
+void rl_set_split(enum rl_split s)
+{
+	mutex_lock(&rl_request_lock);
+	rl_request.split = s;
+	mutex_unlock(&rl_request_lock);
+}
+
+int rl_set_batch(unsigned int batch)
+{
+	if (batch < 1 || batch > RL_BATCH_MAX)
+		return -EINVAL;
+	mutex_lock(&rl_request_lock);
+	rl_request.batch = batch;
+	mutex_unlock(&rl_request_lock);
+	return 0;
+}
+
+void rl_get_request(struct rl_request *req)
+{
+	mutex_lock(&rl_request_lock);
+	*req = rl_request;
+	get_pid(req->pid);
+	mutex_unlock(&rl_request_lock);
+}
+
+void rl_put_request(struct rl_request *req)
+{
+	put_pid(req->pid);
+	req->pid = NULL;
+}
+
+static bool rl_walker_implemented(enum rl_walker w)
+{
+	return false;
+}
+
+/* Runs the walker of @req on @mm; the walker issues fill this in. */
+static int rl_run_walker(const struct rl_request *req, struct mm_struct *mm)
+{
+	return -EOPNOTSUPP;
+}
+
+/* The target's mm, or an errno: -EINVAL with no target, -ESRCH if gone. */
+static struct mm_struct *rl_target_mm(struct pid *pid)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+
+	if (!pid)
+		return ERR_PTR(-EINVAL);
+	task = get_pid_task(pid, PIDTYPE_PID);
+	if (!task)
+		return ERR_PTR(-ESRCH);
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	return mm ?: ERR_PTR(-ESRCH);
+}
+
+int rl_trigger(void)
+{
+	struct rl_request req;
+	struct mm_struct *mm;
+	u64 start_ns;
+	int i, ret;
+
+	if (mutex_lock_killable(&rl_trigger_lock))
+		return -EINTR;
+	rl_get_request(&req);
+
+	if (!rl_walker_implemented(req.walker)) {
+		pr_info_ratelimited(RL_NAME ": walker %s is not implemented on this build\n",
+				    rl_walker_names[req.walker]);
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	mm = rl_target_mm(req.pid);
+	if (IS_ERR(mm)) {
+		ret = PTR_ERR(mm);
+		goto out;
+	}
+
+	rl_stats_read(rl_before);
+	start_ns = ktime_get_ns();
+	ret = rl_run_walker(&req, mm);
+	rl_last.elapsed_ns = ktime_get_ns() - start_ns;
+	mmput(mm);
+
+	rl_count(RL_C_triggers, 1);
+	if (ret)
+		rl_count(RL_C_trigger_errors, 1);
+	rl_stats_read(rl_last.delta);
+	for (i = 0; i < RL_NR_COUNTERS; i++)
+		rl_last.delta[i] -= rl_before[i];
+
+	rl_put_request(&rl_last.req);
+	rl_last.req = req;
+	get_pid(req.pid);
+	rl_last.result = ret;
+	rl_last.valid = true;
+out:
+	rl_put_request(&req);
+	mutex_unlock(&rl_trigger_lock);
+	return ret;
+}
+
+int rl_last_show(struct seq_file *m, void *unused)
+{
+	const struct rl_request *req = &rl_last.req;
+
+	mutex_lock(&rl_trigger_lock);
+	if (!rl_last.valid) {
+		seq_puts(m, "result none\n");
+		goto out;
+	}
+	seq_printf(m, "walker %s\n", rl_walker_names[req->walker]);
+	seq_printf(m, "pid %d\n", pid_vnr(req->pid));
+	if (req->whole_mm)
+		seq_puts(m, "range all\n");
+	else
+		seq_printf(m, "range 0x%lx 0x%lx\n", req->start, req->end);
+	seq_printf(m, "split %s\n", rl_split_names[req->split]);
+	seq_printf(m, "batch %u\n", req->batch);
+	seq_printf(m, "elapsed_ns %llu\n", rl_last.elapsed_ns);
+	seq_printf(m, "result %d\n", rl_last.result);
+	rl_counters_show(m, rl_last.delta);
+out:
+	mutex_unlock(&rl_trigger_lock);
+	return 0;
+}
+
+void rl_target_exit(void)
+{
+	rl_put_request(&rl_request);
+	rl_put_request(&rl_last.req);
+}
