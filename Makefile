@@ -56,7 +56,10 @@ $(BUILD)/tests/bin/%: tests/guest/%.c $(wildcard tests/guest/*.h) include/reclai
 lint:
 	scripts/lint.sh
 
+# Installs the tools and kernels on first use (root), lints, then boots.
 check:
+	[ -s .cache/kernels.list ] || scripts/install-deps.sh
+	scripts/lint.sh
 	scripts/check.sh
 
 demo:

@@ -14,14 +14,13 @@
 
 /*
  * A lockless snapshot of a PMD.  6.1 has no pmdp_get_lockless(); on x86-64
- * a PMD is one naturally aligned 64-bit word, so READ_ONCE() is a
- * consistent snapshot there.
+ * a PMD is one naturally aligned 64-bit word, so READ_ONCE() is what
+ * 6.12's pmdp_get_lockless() does there too, on both kernels.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-#define rl_pmdp_get_lockless(pmdp) pmdp_get_lockless(pmdp)
-#else
-#define rl_pmdp_get_lockless(pmdp) READ_ONCE(*(pmdp))
-#endif
+static inline pmd_t rl_pmdp_get_lockless(pmd_t *pmdp)
+{
+	return READ_ONCE(*pmdp);
+}
 
 /*
  * mm/madvise.c passes this to madvise_cold_or_pageout_pte_range() as

@@ -24,25 +24,30 @@ static int __init reclaimlab_init(void)
 	ret = rl_symbols_resolve(test_require_symbol);
 	if (ret)
 		return ret;
-	ret = rl_debugfs_init();
+	ret = rl_probes_init();
 	if (ret)
 		return ret;
 	if (probes) {
 		ret = rl_probes_set(true);
-		if (ret) {
-			rl_debugfs_exit();
-			return ret;
-		}
+		if (ret)
+			goto out_probes;
 	}
+	ret = rl_debugfs_init();
+	if (ret)
+		goto out_probes;
 	pr_info(RL_NAME ": loaded, probes %s\n", probes ? "on" : "off");
 	return 0;
+
+out_probes:
+	rl_probes_exit();
+	return ret;
 }
 
 static void __exit reclaimlab_exit(void)
 {
 	/* No knob can be open here: an open file holds a module reference. */
 	rl_debugfs_exit();
-	rl_probes_set(false);
+	rl_probes_exit();
 	rl_target_exit();
 	pr_info(RL_NAME ": unloaded\n");
 }

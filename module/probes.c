@@ -165,66 +165,66 @@ static int rl_ttu_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-static struct kretprobe rl_madv_probe, rl_ttu_probe;
-static DEFINE_MUTEX(rl_probes_lock);	/* registration and rl_probes_on */
+static struct kretprobe rl_madv_probe = {
+	.kp.symbol_name = "madvise_cold_or_pageout_pte_range",
+	.entry_handler = rl_madv_entry,
+	.handler = rl_madv_return,
+	.data_size = sizeof(struct rl_madv_call),
+	.maxactive = RL_PROBE_MAXACTIVE,
+};
+
+static struct kretprobe rl_ttu_probe = {
+	.kp.symbol_name = "try_to_unmap_one",
+	.entry_handler = rl_ttu_entry,
+	.handler = rl_ttu_return,
+	.data_size = sizeof(struct rl_ttu_call),
+	.maxactive = RL_PROBE_MAXACTIVE,
+};
+
+static struct kretprobe *rl_kretprobes[] = { &rl_madv_probe, &rl_ttu_probe };
+
+static DEFINE_MUTEX(rl_probes_lock);	/* serialises enable/disable */
 static bool rl_probes_on;
-static atomic64_t rl_missed_before;	/* by registrations now gone */
 
-/* register_kretprobe() wants a fresh struct each time. */
-static void rl_probe_init(struct kretprobe *rp, const char *symbol,
-			  kretprobe_handler_t entry, kretprobe_handler_t ret,
-			  size_t data_size)
+/*
+ * The kretprobes are registered once, disabled, for the module's whole
+ * life: a probe that cannot be placed fails the load, and `probes` then
+ * only arms and disarms them, which allocates nothing.
+ */
+int rl_probes_init(void)
 {
-	memset(rp, 0, sizeof(*rp));
-	rp->kp.symbol_name = symbol;
-	rp->entry_handler = entry;
-	rp->handler = ret;
-	rp->data_size = data_size;
-	rp->maxactive = RL_PROBE_MAXACTIVE;
-}
+	int i, ret;
 
-static int rl_probes_register(void)
-{
-	int ret;
-
-	rl_probe_init(&rl_madv_probe, "madvise_cold_or_pageout_pte_range",
-		      rl_madv_entry, rl_madv_return,
-		      sizeof(struct rl_madv_call));
-	rl_probe_init(&rl_ttu_probe, "try_to_unmap_one", rl_ttu_entry,
-		      rl_ttu_return, sizeof(struct rl_ttu_call));
-
-	ret = register_kretprobe(&rl_madv_probe);
-	if (ret) {
-		pr_err(RL_NAME ": kretprobe on madvise_cold_or_pageout_pte_range failed: %d\n",
+	for (i = 0; i < ARRAY_SIZE(rl_kretprobes); i++)
+		rl_kretprobes[i]->kp.flags = KPROBE_FLAG_DISABLED;
+	ret = register_kretprobes(rl_kretprobes, ARRAY_SIZE(rl_kretprobes));
+	if (ret)
+		pr_err(RL_NAME ": cannot register the kretprobes on madvise_cold_or_pageout_pte_range and try_to_unmap_one: %d\n",
 		       ret);
-		return ret;
-	}
-	ret = register_kretprobe(&rl_ttu_probe);
-	if (ret) {
-		pr_err(RL_NAME ": kretprobe on try_to_unmap_one failed: %d\n",
-		       ret);
-		unregister_kretprobe(&rl_madv_probe);
-	}
 	return ret;
 }
 
-static void rl_probes_unregister(void)
+void rl_probes_exit(void)
 {
-	unregister_kretprobe(&rl_madv_probe);
-	unregister_kretprobe(&rl_ttu_probe);
-	atomic64_add(READ_ONCE(rl_madv_probe.nmissed) +
-		     READ_ONCE(rl_ttu_probe.nmissed), &rl_missed_before);
+	unregister_kretprobes(rl_kretprobes, ARRAY_SIZE(rl_kretprobes));
 }
 
 int rl_probes_set(bool on)
 {
-	int ret = 0;
+	int i, ret = 0;
 
 	mutex_lock(&rl_probes_lock);
-	if (on && !rl_probes_on)
-		ret = rl_probes_register();
-	else if (!on && rl_probes_on)
-		rl_probes_unregister();
+	for (i = 0; i < ARRAY_SIZE(rl_kretprobes) && on != rl_probes_on; i++) {
+		ret = on ? enable_kretprobe(rl_kretprobes[i]) :
+			   disable_kretprobe(rl_kretprobes[i]);
+		if (ret) {
+			/* put back the ones already switched */
+			while (i--)
+				on ? disable_kretprobe(rl_kretprobes[i]) :
+				     enable_kretprobe(rl_kretprobes[i]);
+			break;
+		}
+	}
 	if (!ret)
 		WRITE_ONCE(rl_probes_on, on);
 	mutex_unlock(&rl_probes_lock);
@@ -238,12 +238,6 @@ bool rl_probes_enabled(void)
 
 u64 rl_probes_missed(void)
 {
-	u64 missed = atomic64_read(&rl_missed_before);
-
-	mutex_lock(&rl_probes_lock);
-	if (rl_probes_on)
-		missed += READ_ONCE(rl_madv_probe.nmissed) +
-			  READ_ONCE(rl_ttu_probe.nmissed);
-	mutex_unlock(&rl_probes_lock);
-	return missed;
+	return READ_ONCE(rl_madv_probe.nmissed) +
+	       READ_ONCE(rl_ttu_probe.nmissed);
 }

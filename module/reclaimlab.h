@@ -25,6 +25,8 @@ int rl_symbols_resolve(const char *extra_required);
 int rl_symbols_show(struct seq_file *m, void *unused);
 
 /* probes.c */
+int rl_probes_init(void);
+void rl_probes_exit(void);
 int rl_probes_set(bool on);
 bool rl_probes_enabled(void);
 u64 rl_probes_missed(void);

@@ -8,6 +8,7 @@
 #include <linux/percpu.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
+#include <linux/stringify.h>
 #include "reclaimlab.h"
 
 struct rl_pcpu_counters {
@@ -18,11 +19,11 @@ static DEFINE_PER_CPU(struct rl_pcpu_counters, rl_pcpu);
 static u64 rl_baseline[RL_NR_COUNTERS];
 static DEFINE_MUTEX(rl_baseline_lock);
 
-#define RL_COUNTER_NAME(name, help) #name,
 static const char *const rl_counter_names[] = {
-	RL_COUNTERS(RL_COUNTER_NAME)
+#define RL_COUNTER(name) __stringify(name),
+#include "../include/reclaimlab_counter_list.h"
+#undef RL_COUNTER
 };
-#undef RL_COUNTER_NAME
 
 void rl_count(enum rl_counter c, u64 n)
 {

@@ -33,6 +33,7 @@ struct rl_symbol {
 	.key = &STATIC_CALL_KEY(rl_##sym),				\
 	.tramp = STATIC_CALL_TRAMP_ADDR(rl_##sym),			\
 }
+
 #define RL_SYM_PROBE(sym) { .name = #sym, .use = RL_SYM_PROBED }
 
 static struct rl_symbol rl_symbols[] = {

@@ -10,7 +10,7 @@ set -eu
 [ "$(id -u)" = 0 ] || rl_die "must run as root (it calls apt-get)"
 export DEBIAN_FRONTEND=noninteractive
 
-TOOLS="make gcc libc6-dev bc flex bison libelf-dev kmod cpio xz-utils zstd
+TOOLS="linux-source-6.12 make gcc libc6-dev bc flex bison libelf-dev kmod cpio xz-utils zstd
 	busybox-static qemu-system-x86 sparse perl python3 file"
 
 missing() {

@@ -1,0 +1,69 @@
+#!/bin/sh
+# The body of `make check`: for every kernel of the matrix, build the module
+# and run the guest suite twice, with 5-level paging (full suite) and with
+# no5lvl ($RL_LA57_OFF_TESTS, a shorter subset).  Keeps going after a
+# failure so one run reports everything; the last line is always
+# "N passed, N failed" and the exit status is non-zero on any failure.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+RL_LA57_OFF_TESTS=${RL_LA57_OFF_TESTS:-smoke*}
+matrix=$(rl_matrix)	# here, so a missing matrix stops the script
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+total_p=0
+total_f=0
+bad=0
+
+# record NAME STATUS PASSED FAILED SECS
+record() {
+	printf '%-36s %-4s %6s %6s %6s\n' "$@" >>"$summary"
+	total_p=$((total_p + $3))
+	total_f=$((total_f + $4))
+	[ "$2" = ok ] || bad=1
+}
+
+# run NAME [guest.sh options] KVER
+run() {
+	name=$1
+	shift
+	t0=$(date +%s)
+	st=ok
+	"$RL_TOP/scripts/guest.sh" --name "$name" "$@" || st=FAIL
+	p=0
+	f=0
+	[ -r "$RL_LOGS/$name.result" ] && read -r p f <"$RL_LOGS/$name.result"
+	# A crash, timeout or splat fails the run even if every test said ok.
+	[ $st = FAIL ] && [ "$f" -eq 0 ] && f=1
+	secs=$(($(date +%s) - t0))
+	rl_log "[$name] $st in ${secs}s"
+	record "$name" $st "$p" "$f" "$secs"
+}
+
+# The Makefile is the lead's; until it exists, test whatever is built.
+have_make=
+if [ -f "$RL_TOP/Makefile" ]; then
+	have_make=1
+	# The test programs do not depend on the kernel: build them once.
+	make -C "$RL_TOP" tests-bin || record tests-bin FAIL 0 1 0
+else
+	rl_log "no Makefile yet: skipping the module and tests-bin builds"
+fi
+
+for kver in $(echo "$matrix" | awk '{ print $2 }'); do
+	if [ -n "$have_make" ]; then
+		t0=$(date +%s)
+		if ! make -C "$RL_TOP" module KVER="$kver"; then
+			record "$kver-build" FAIL 0 1 $(($(date +%s) - t0))
+			continue
+		fi
+	fi
+	run "$kver" "$kver"
+	run "$kver-no5lvl" --no-la57 --tests "$RL_LA57_OFF_TESTS" "$kver"
+done
+
+echo
+printf '%-36s %-4s %6s %6s %6s\n' RUN STAT PASSED FAILED SECS
+cat "$summary"
+echo "$total_p passed, $total_f failed"
+exit $bad

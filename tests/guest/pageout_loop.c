@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Load for other tests: for SECONDS, fill THP-backed memory, page it out
+ * with MADV_PAGEOUT, and check every byte comes back.  Prints one TAP line
+ * at the end; exits 1 if any byte differed.
+ */
+#include <signal.h>
+#include <time.h>
+#include "rltest.h"
+
+#define LOOP_REGION (4UL << 20)
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+int main(int argc, char **argv)
+{
+	int seconds = argc > 1 ? atoi(argv[1]) : 10;
+	time_t end = time(NULL) + seconds;
+	unsigned long rounds = 0, bad = 0;
+	char *p;
+
+	signal(SIGTERM, on_term);
+	p = map_aligned(LOOP_REGION);
+	madvise(p, LOOP_REGION, MADV_HUGEPAGE);
+	while (!stop && time(NULL) < end) {
+		fill(p, LOOP_REGION, rounds);
+		madvise(p, LOOP_REGION, MADV_PAGEOUT);
+		bad += verify(p, LOOP_REGION, rounds);
+		rounds++;
+	}
+	tap(bad == 0 && rounds > 0,
+	    "pageout loop: %lu rounds of MADV_PAGEOUT, %lu bad pages", rounds,
+	    bad);
+	return bad ? 1 : 0;
+}

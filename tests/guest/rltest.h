@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for reclaimlab's guest test programs (static, run as root in
+ * the busybox guest).  Each program prints TAP lines, "ok - ..." or
+ * "not ok - ...", that run-all.sh numbers; diagnostics start with "# ".
+ */
+#ifndef RLTEST_H
+#define RLTEST_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "reclaimlab_counters.h"
+
+#define RL_DIR "/sys/kernel/debug/reclaimlab/"
+#define PAGE_SZ 4096UL
+#define PMD_SZ (2UL << 20)
+
+static int rl_failures;
+
+static inline void tap(int pass, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s - ", pass ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!pass)
+		rl_failures++;
+}
+
+static inline void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static inline void die(const char *what)
+{
+	printf("not ok - %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* Reads a whole small file into buf; returns its length or -errno. */
+static inline int read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return n;
+}
+
+/*
+ * Writes len bytes in one write(); returns 0 or the errno the kernel gave.
+ * offset >= 0 seeks there first, on a read-write descriptor.
+ */
+static inline int write_bytes(const char *path, const void *buf, size_t len,
+			      off_t offset)
+{
+	int fd = open(path, offset >= 0 ? O_RDWR : O_WRONLY);
+	ssize_t n;
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (offset >= 0 && lseek(fd, offset, SEEK_SET) != offset)
+		n = -1;
+	else
+		n = write(fd, buf, len);
+	if (n < 0)
+		err = errno;
+	else if ((size_t)n != len)
+		err = EIO;	/* a short write is as good as a refusal */
+	close(fd);
+	return err;
+}
+
+static inline int knob_write(const char *knob, const char *value)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), RL_DIR "%s", knob);
+	return write_bytes(path, value, strlen(value), -1);
+}
+
+/* The knob's content without the trailing newline. */
+static inline const char *knob_read(const char *knob)
+{
+	static char buf[4096];
+	char path[256];
+	int n;
+
+	snprintf(path, sizeof(path), RL_DIR "%s", knob);
+	n = read_text(path, buf, sizeof(buf));
+	if (n < 0)
+		return "<unreadable>";
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return buf;
+}
+
+/* "name value" lines (stats, last, /proc/vmstat): the value, or -1. */
+static inline long long field_in(const char *path, const char *name)
+{
+	static char buf[1 << 16];
+	size_t len = strlen(name);
+	char *line;
+
+	if (read_text(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = buf; line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (!strncmp(line, name, len) &&
+		    (line[len] == ' ' || line[len] == ':'))
+			return strtoll(line + len + 1, NULL, 10);
+	}
+	return -1;
+}
+
+/* All module counters at once, indexed by enum rl_counter. */
+struct rl_counters {
+	long long v[RL_NR_COUNTERS];
+};
+
+static const char *const rl_counter_names[] = {
+#define RL_COUNTER(name) #name,
+#include "reclaimlab_counter_list.h"
+#undef RL_COUNTER
+};
+
+static inline void counters_read(const char *file, struct rl_counters *c)
+{
+	char path[256];
+	int i;
+
+	snprintf(path, sizeof(path), RL_DIR "%s", file);
+	for (i = 0; i < RL_NR_COUNTERS; i++)
+		c->v[i] = field_in(path, rl_counter_names[i]);
+}
+
+static inline long long vmstat(const char *name)
+{
+	return field_in("/proc/vmstat", name);
+}
+
+/* A number alone in a file (sysfs), or -1. */
+static inline long long file_num(const char *path)
+{
+	char buf[64];
+
+	if (read_text(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	return strtoll(buf, NULL, 10);
+}
+
+/* kB of this process's memory on swap (VmSwap). */
+static inline long long self_swap_kb(void)
+{
+	return field_in("/proc/self/status", "VmSwap");
+}
+
+/* A 2 MiB-aligned anonymous mapping of len bytes. */
+static inline char *map_aligned(size_t len)
+{
+	char *p = mmap(NULL, len + PMD_SZ, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t a;
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	a = ((uintptr_t)p + PMD_SZ - 1) & ~(PMD_SZ - 1);
+	if (a > (uintptr_t)p)
+		munmap(p, a - (uintptr_t)p);
+	munmap((char *)a + len, (uintptr_t)p + PMD_SZ - a);
+	return (char *)a;
+}
+
+/* Every 8-byte word says where it is and which fill it came from. */
+static inline uint64_t pattern_word(size_t word, uint64_t seed)
+{
+	return (word * 0x9e3779b97f4a7c15ULL) ^ seed;
+}
+
+static inline void fill(char *p, size_t len, uint64_t seed)
+{
+	uint64_t *w = (uint64_t *)p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = pattern_word(i, seed);
+}
+
+/* Number of 4 KiB pages whose content differs from fill(). */
+static inline size_t verify(const char *p, size_t len, uint64_t seed)
+{
+	const uint64_t *w = (const uint64_t *)p;
+	size_t i, bad = 0;
+
+	for (i = 0; i < len / 8; i++) {
+		if (w[i] != pattern_word(i, seed)) {
+			bad++;
+			i |= PAGE_SZ / 8 - 1;	/* count each page once */
+		}
+	}
+	return bad;
+}
+
+#endif /* RLTEST_H */

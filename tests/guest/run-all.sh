@@ -1,0 +1,127 @@
+#!/bin/sh
+# The guest test suite (busybox sh), run by /init.  Each test is a shell
+# function named by its pattern group (smoke_* run on every boot, including
+# the no5lvl one); RL_TESTS selects them by glob.  Tests print
+# "ok - ..." / "not ok - ..." lines; the numbering and the plan are added
+# here, and the exit status is non-zero if any failed.
+cd /tests || exit 1
+KO=/reclaimlab.ko
+DBG=/sys/kernel/debug/reclaimlab
+RL_TESTS=${RL_TESTS:-*}
+TIMEOUT=${RL_TIMEOUT:-600}
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; }
+check() {	# check DESCRIPTION COMMAND...
+	d=$1
+	shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+loaded() { [ -d /sys/module/reclaimlab ]; }
+load() {
+	loaded || insmod $KO "$@"
+}
+unload() {
+	loaded && rmmod reclaimlab
+	! loaded && [ ! -e $DBG ]
+}
+
+# Each symbol: called directly (static call) or only kprobed, never through
+# a plain function pointer, and at the address /proc/kallsyms gives.
+smoke_symbols() {
+	echo 0 >/proc/sys/kernel/kptr_restrict
+	load
+	cat $DBG/symbols | sed 's/^/# /'
+	bad=$(awk 'NR > 1 && $4 != "direct(static_call)" && $4 != "kprobe(not-called)"' $DBG/symbols)
+	check "symbols: every resolved symbol called directly or only probed" [ -z "$bad" ]
+	n=0
+	mismatch=
+	for s in $(awk 'NR > 1 { print $1 }' $DBG/symbols); do
+		n=$((n + 1))
+		want=$(awk -v s="$s" '$3 == s { print "0x" $1; exit }' /proc/kallsyms)
+		got=$(awk -v s="$s" '$1 == s { print $2 }' $DBG/symbols)
+		[ "$want" = "$got" ] || mismatch="$mismatch $s($got!=$want)"
+	done
+	[ $n -ge 3 ] || mismatch="$mismatch only-$n-symbols"
+	check "symbols: $n addresses match /proc/kallsyms$mismatch" \
+		[ -z "$mismatch" ]
+	sealed=$(awk 'NR > 1 && $3 == "sealed" { print $1 }' $DBG/symbols)
+	if [ -n "$sealed" ]; then
+		echo "# sealed (no endbr64, safe only as direct calls):" $sealed
+	fi
+}
+
+smoke_knobs() {
+	unload && load && timeout $TIMEOUT ./t_knobs
+}
+
+smoke_probes() {
+	load && timeout $TIMEOUT ./t_probes
+}
+
+missing_symbol() {
+	unload
+	dmesg -c >/dev/null
+	if insmod $KO test_require_symbol=rl_no_such_symbol 2>/dev/null; then
+		not_ok "a missing required symbol fails the load"
+		rmmod reclaimlab
+		return
+	fi
+	check "a missing required symbol fails the load, module absent" \
+		unload
+	if dmesg | grep -q 'required kernel symbol rl_no_such_symbol not found'; then
+		ok "the refusal names the symbol"
+	else
+		not_ok "the refusal names the symbol"
+	fi
+}
+
+# insmod/rmmod while another process pages out THP memory in a loop.
+load_cycles() {
+	unload
+	./pageout_loop 3600 &
+	loader=$!
+	i=0
+	fails=0
+	while [ $i -lt 50 ]; do
+		if ! insmod $KO probes=1 ||
+			! grep -q '^madv_calls ' $DBG/stats ||
+			[ "$(cat /sys/module/reclaimlab/refcnt)" != 0 ] ||
+			! rmmod reclaimlab ||
+			loaded || [ -e $DBG ]; then
+			fails=$((fails + 1))
+		fi
+		i=$((i + 1))
+	done
+	check "50 insmod/rmmod cycles with probes on under pageout load ($fails failed)" \
+		[ $fails = 0 ]
+	kill $loader
+	wait $loader
+}
+
+demo() {
+	load && ./demo
+}
+
+TESTS="smoke_symbols smoke_knobs smoke_probes missing_symbol load_cycles"
+# The main job's walk-through runs only when asked for by name.
+[ "$RL_TESTS" = demo ] && TESTS=demo
+
+run() {
+	for t in $TESTS; do
+		case $t in
+		$RL_TESTS) ;;
+		*) continue ;;
+		esac
+		echo "# --- $t"
+		$t || not_ok "$t exited with status $?"
+	done
+	unload >/dev/null 2>&1
+}
+
+run 2>&1 | awk '
+	/^ok / { n++; sub(/^ok/, "ok " n) }
+	/^not ok / { n++; failed++; sub(/^not ok/, "not ok " n) }
+	{ print; fflush() }
+	END { print "1.." n; exit failed ? 1 : 0 }'

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every debugfs knob: good values read back, bad values get the errno
+ * DESIGN.md names and change nothing.
+ */
+#include "rltest.h"
+#include <sys/wait.h>
+
+static const char *printable(const char *s, size_t len)
+{
+	static char out[96];
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o < sizeof(out) - 6; i++) {
+		unsigned char c = s[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			out[o++] = c;
+		else
+			o += sprintf(out + o, "\\x%02x", c);
+	}
+	if (i < len)
+		o += sprintf(out + o, "...(%zu bytes)", len);
+	out[o] = '\0';
+	return out;
+}
+
+static const char *errname(int err)
+{
+	return err ? strerrorname_np(err) : "success";
+}
+
+static void expect_value(const char *knob, const char *value,
+			 const char *readback)
+{
+	int err = knob_write(knob, value);
+	const char *now = knob_read(knob);
+
+	tap(!err && !strcmp(now, readback), "%s: '%s' accepted, reads '%s' (got %s, '%s')",
+	    knob, value, readback, errname(err), now);
+}
+
+/* A refused write of len bytes at offset (-1: a plain write). */
+static void expect_refused_at(const char *knob, const char *value, size_t len,
+			      off_t offset, int want)
+{
+	char path[256], before[512];
+	int err;
+
+	snprintf(path, sizeof(path), RL_DIR "%s", knob);
+	snprintf(before, sizeof(before), "%s", knob_read(knob));
+	err = write_bytes(path, value, len, offset);
+	tap(err == want && !strcmp(before, knob_read(knob)),
+	    "%s: '%s'%s refused with %s (got %s), value unchanged", knob,
+	    printable(value, len), offset > 0 ? " at offset 1" : "",
+	    errname(want), errname(err));
+}
+
+static void expect_refused(const char *knob, const char *value, int want)
+{
+	expect_refused_at(knob, value, strlen(value), -1, want);
+}
+
+static void test_pid(void)
+{
+	char self[32], buf[32], longval[300];
+	pid_t child;
+	int status;
+
+	expect_value("pid", "1", "1");
+	snprintf(self, sizeof(self), "%d", getpid());
+	expect_value("pid", self, self);
+	expect_refused("pid", "abc", EINVAL);
+	expect_refused("pid", "-5", EINVAL);
+	expect_refused("pid", "0", EINVAL);
+	expect_refused("pid", "12abc", EINVAL);
+	expect_refused("pid", "99999999999999999999", EINVAL);
+	expect_refused("pid", "", EINVAL);
+	expect_refused("pid", "\n", EINVAL);
+	memset(longval, '1', sizeof(longval));
+	expect_refused_at("pid", longval, sizeof(longval), -1, EINVAL);
+	expect_refused_at("pid", "1\0", 2, -1, EINVAL);
+	expect_refused_at("pid", self, strlen(self), 1, EINVAL);
+	/* kthreadd: a kernel thread has no mm */
+	expect_refused("pid", "2", EINVAL);
+
+	/* a zombie has no mm any more; once reaped its pid is gone */
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	usleep(200000);
+	snprintf(buf, sizeof(buf), "%d", child);
+	expect_refused("pid", buf, EINVAL);
+	waitpid(child, &status, 0);
+	expect_refused("pid", buf, ESRCH);
+	expect_refused("pid", "4194304", ESRCH);	/* above any pid_max */
+}
+
+static void test_range(int la57)
+{
+	expect_value("range", "0x1000 0x2000", "0x1000 0x2000");
+	expect_value("range", "4096 8192", "0x1000 0x2000");
+	expect_value("range", "  0x200000\t0x400000\n", "0x200000 0x400000");
+	expect_value("range", "0 0x7ffffffff000", "0x0 0x7ffffffff000");
+	if (la57)
+		expect_value("range", "0x1000 0xfffffffffff000",
+			     "0x1000 0xfffffffffff000");
+	else
+		expect_refused("range", "0x1000 0xfffffffffff000", EINVAL);
+	expect_value("range", "all", "all");
+	expect_value("range", "0x1000 0x3000", "0x1000 0x3000");
+
+	expect_refused("range", "0x2000 0x1000", EINVAL);
+	expect_refused("range", "0x1000 0x1000", EINVAL);
+	expect_refused("range", "0x1001 0x2000", EINVAL);
+	expect_refused("range", "0x1000 0x2001", EINVAL);
+	if (la57)
+		expect_value("range", "0x1000 0x800000000000",
+			     "0x1000 0x800000000000");
+	else
+		expect_refused("range", "0x1000 0x800000000000", EINVAL);
+	knob_write("range", "0x1000 0x3000");
+	expect_refused("range", "0x1000 0x200000000000000", EINVAL);
+	expect_refused("range", "0x1000 0xfffffffffffff000", EINVAL);
+	expect_refused("range", "0x1000 0x1ffffffffffffffff000", EINVAL);
+	expect_refused("range", "0x1000", EINVAL);
+	expect_refused("range", "0x1000 0x2000 0x3000", EINVAL);
+	expect_refused("range", "-4096 0x2000", EINVAL);
+	expect_refused("range", "0x 0x2000", EINVAL);
+	expect_refused("range", "0x1000 +8192", EINVAL);
+	/* decimal with leading zeros, not octal: 10000 and 20000 */
+	expect_refused("range", "010000 020000", EINVAL);	/* unaligned */
+	expect_value("range", "040960 081920", "0xa000 0x14000");
+	expect_refused("range", "garbage", EINVAL);
+	expect_refused("range", "al", EINVAL);
+	expect_refused("range", "", EINVAL);
+	expect_refused_at("range", "0x1000\0 0x2000", 14, -1, EINVAL);
+	expect_value("range", "all", "all");
+}
+
+static void test_choice(const char *knob, const char *const names[],
+			int n, const char *dflt)
+{
+	char want[128];
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		want[0] = '\0';
+		for (j = 0; j < n; j++)
+			snprintf(want + strlen(want), sizeof(want) - strlen(want),
+				 j == i ? "%s[%s]" : "%s%s", j ? " " : "",
+				 names[j]);
+		expect_value(knob, names[i], want);
+	}
+	expect_refused(knob, "foo", EINVAL);
+	expect_refused(knob, "[pageout]", EINVAL);
+	expect_refused(knob, "", EINVAL);
+	expect_refused(knob, "1", EINVAL);
+	knob_write(knob, dflt);
+}
+
+static void test_batch(void)
+{
+	expect_value("batch", "1", "1");
+	expect_value("batch", "64", "64");
+	expect_value("batch", "512", "512");
+	expect_refused("batch", "0", EINVAL);
+	expect_refused("batch", "513", EINVAL);
+	expect_refused("batch", "-1", EINVAL);
+	expect_refused("batch", "4294967297", EINVAL);
+	expect_refused("batch", "0x10", EINVAL);
+	expect_refused("batch", "ten", EINVAL);
+	expect_refused("batch", "", EINVAL);
+}
+
+static void test_write_only_and_read_only(void)
+{
+	const char *walkers[] = { "pageout", "cold", "pte_reclaim" };
+	char buf[64];
+	int i, err;
+
+	tap(!strcmp(knob_read("last"), "result none"),
+	    "last: 'result none' before any trigger (got '%s')", knob_read("last"));
+	knob_write("pid", "1");
+	for (i = 0; i < 3; i++) {
+		knob_write("walker", walkers[i]);
+		err = knob_write("trigger", "1");
+		tap(err == EOPNOTSUPP,
+		    "trigger: walker %s not built yet: EOPNOTSUPP (got %s)",
+		    walkers[i], errname(err));
+	}
+	knob_write("walker", "pageout");
+	tap(!strcmp(knob_read("last"), "result none"),
+	    "last: a refused trigger records no run");
+	expect_refused("trigger", "0", EINVAL);
+	expect_refused("trigger", "2", EINVAL);
+	expect_refused("trigger", "yes", EINVAL);
+	expect_refused("trigger", "", EINVAL);
+
+	err = open(RL_DIR "last", O_WRONLY) < 0 ? errno : 0;
+	tap(err == EACCES, "last: opening for write refused with EACCES (got %s)",
+	    errname(err));
+	err = open(RL_DIR "symbols", O_WRONLY) < 0 ? errno : 0;
+	tap(err == EACCES, "symbols: opening for write refused with EACCES (got %s)",
+	    errname(err));
+	err = read_text(RL_DIR "trigger", buf, sizeof(buf));
+	tap(err == -EACCES, "trigger: reading refused with EACCES (got %d)", err);
+}
+
+static void test_stats_and_probes(void)
+{
+	struct rl_counters c;
+	char *p;
+
+	expect_value("probes", "off", "off");
+	expect_value("probes", "on", "on");
+	expect_refused("probes", "maybe", EINVAL);
+	expect_refused("probes", "1", EINVAL);
+	expect_refused("probes", "", EINVAL);
+
+	/* make the counters move, then reset */
+	p = map_aligned(PMD_SZ);
+	memset(p, 1, PMD_SZ);
+	madvise(p, PMD_SZ, MADV_COLD);
+	counters_read("stats", &c);
+	tap(c.v[RL_C_madv_calls] > 0, "stats: MADV_COLD moved madv_calls (%lld)",
+	    c.v[RL_C_madv_calls]);
+	expect_refused("stats", "1", EINVAL);
+	expect_refused("stats", "reset", EINVAL);
+	tap(!knob_write("stats", "0"), "stats: '0' accepted");
+	counters_read("stats", &c);
+	tap(c.v[RL_C_madv_calls] == 0 && c.v[RL_C_madv_cold_calls] == 0,
+	    "stats: reset to zero (madv_calls %lld)", c.v[RL_C_madv_calls]);
+	munmap(p, PMD_SZ);
+}
+
+int main(void)
+{
+	static const char *const walkers[] = { "pageout", "cold", "pte_reclaim" };
+	static const char *const splits[] = { "never", "partial", "always" };
+	char cpuinfo[1 << 16];
+	int la57;
+
+	read_text("/proc/cpuinfo", cpuinfo, sizeof(cpuinfo));
+	la57 = strstr(cpuinfo, " la57") != NULL;
+
+	tap(!strcmp(knob_read("pid"), "none"), "pid: 'none' before any write");
+	tap(!strcmp(knob_read("range"), "all"), "range: 'all' by default");
+	tap(!strcmp(knob_read("walker"), "[pageout] cold pte_reclaim"),
+	    "walker: pageout by default");
+	tap(!strcmp(knob_read("split"), "never [partial] always"),
+	    "split: partial by default");
+	tap(!strcmp(knob_read("batch"), "512"), "batch: 512 by default");
+	tap(!strcmp(knob_read("probes"), "on"), "probes: on at load");
+
+	test_pid();
+	test_range(la57);
+	test_choice("walker", walkers, 3, "pageout");
+	test_choice("split", splits, 3, "partial");
+	test_batch();
+	test_write_only_and_read_only();
+	test_stats_and_probes();
+	return rl_failures ? 1 : 0;
+}
