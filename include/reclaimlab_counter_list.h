@@ -31,6 +31,40 @@ RL_COUNTER(ttu_order_8)
 RL_COUNTER(ttu_order_9)			/* ... order 9 (PMD) and above */
 /* either probe */
 RL_COUNTER(probe_missed)		/* kretprobe hits lost: no free instance */
+/* the pageout/cold walker (walker pageout or cold) */
+RL_COUNTER(walk_runs)			/* walker runs */
+RL_COUNTER(walk_ns)			/* ns spent in them */
+RL_COUNTER(walk_ptes_scanned)		/* PTEs looked at */
+RL_COUNTER(walk_batches)		/* runs of PTEs mapping one large folio,
+					 * handled as one batch
+					 */
+RL_COUNTER(walk_batch_ptes)		/* PTEs in those batches */
+RL_COUNTER(walk_large_whole)		/* large folios handled whole */
+RL_COUNTER(walk_pmd_whole)		/* ... of which PMD-mapped THPs */
+RL_COUNTER(walk_split)			/* large folios split */
+RL_COUNTER(walk_split_failed)		/* splits that failed */
+RL_COUNTER(walk_skip_partial)		/* partly mapped large folios left
+					 * alone (split never)
+					 */
+RL_COUNTER(walk_skip_vma)		/* VMAs skipped: hugetlb, PFNMAP, IO,
+					 * MIXEDMAP
+					 */
+RL_COUNTER(walk_skip_mlocked)		/* VMAs skipped: VM_LOCKED */
+RL_COUNTER(walk_skip_file_nowrite)	/* file folios of a file the caller
+					 * cannot write
+					 */
+RL_COUNTER(walk_skip_shared)		/* folios mapped by another process
+					 * or twice
+					 */
+RL_COUNTER(walk_skip_folio_locked)	/* folios whose lock was busy */
+RL_COUNTER(walk_skip_not_lru)		/* folios not on an LRU list */
+RL_COUNTER(walk_skip_unevictable)	/* unevictable folios */
+RL_COUNTER(walk_skip_ksm)		/* KSM folios */
+RL_COUNTER(walk_skip_device)		/* zone-device folios */
+RL_COUNTER(walk_young_cleared)		/* PTEs (or PMDs) made old */
+RL_COUNTER(walk_isolated)		/* folios isolated for pageout */
+RL_COUNTER(walk_reclaimed)		/* pages reclaimed by them */
+RL_COUNTER(walk_deactivated)		/* folios moved to the inactive list */
 /* triggers of the module's own walkers */
 RL_COUNTER(triggers)			/* trigger writes that ran a walker */
 RL_COUNTER(trigger_errors)		/* walker runs that ended in an error */

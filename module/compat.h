@@ -2,8 +2,11 @@
 /*
  * The one place that knows how the supported kernels differ.  Everything
  * else calls the rl_* names below and never tests LINUX_VERSION_CODE.
- * Where Debian backports make version numbers unreliable, test for the
- * feature instead.
+ *
+ * mm's internal API changed between the kernels of the matrix; each
+ * RL_HAVE_* below is true of 6.12 and false of 6.1 (checked in their
+ * sources).  Debian does not backport these mm internals, so the version
+ * is a sound test for them.
  */
 #ifndef RL_COMPAT_H
 #define RL_COMPAT_H
@@ -11,6 +14,22 @@
 #include <linux/version.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
+#include <linux/static_call.h>
+#include <linux/stringify.h>
+#include <linux/swap.h>
+
+#define RL_MM_6_12 (KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE)
+
+/* PTE tables are freed by RCU; __pte_offset_map_lock() maps and checks. */
+#define RL_HAVE_PTE_MAP_RCU		RL_MM_6_12
+/* folio_isolate_lru() returns bool, not 0 / -EBUSY. */
+#define RL_HAVE_ISOLATE_BOOL		RL_MM_6_12
+/* folio_deactivate(folio), not deactivate_page(page). */
+#define RL_HAVE_FOLIO_DEACTIVATE	RL_MM_6_12
+/* split_huge_page_to_list_to_order(), not split_huge_page_to_list(). */
+#define RL_HAVE_SPLIT_TO_ORDER		RL_MM_6_12
+/* folio_mapcount() is an inline, not an unexported function. */
+#define RL_HAVE_FOLIO_MAPCOUNT_INLINE	RL_MM_6_12
 
 /*
  * A lockless snapshot of a PMD.  6.1 has no pmdp_get_lockless(); on x86-64
@@ -32,5 +51,135 @@ struct rl_madvise_walk_private {
 	struct mmu_gather *tlb;
 	bool pageout;
 };
+
+/*
+ * The kernel functions whose name or type differ.  Each is resolved at
+ * load (symbols.c) and called through the module's static call.
+ */
+#if RL_HAVE_ISOLATE_BOOL
+typedef bool rl_folio_isolate_lru_fn(struct folio *folio);
+#else
+typedef int rl_folio_isolate_lru_fn(struct folio *folio);
+#endif
+DECLARE_STATIC_CALL(rl_folio_isolate_lru, rl_folio_isolate_lru_fn);
+
+/* True if @folio was taken off its LRU list (with a reference). */
+static inline bool rl_folio_isolate_lru(struct folio *folio)
+{
+#if RL_HAVE_ISOLATE_BOOL
+	return static_call(rl_folio_isolate_lru)(folio);
+#else
+	return static_call(rl_folio_isolate_lru)(folio) == 0;
+#endif
+}
+
+/*
+ * Static calls are typed after the kernel's own declaration where a public
+ * header has one (typeof never references the symbol itself).
+ */
+#if RL_HAVE_FOLIO_DEACTIVATE
+#define RL_DEACTIVATE_FN folio_deactivate
+#define rl_deactivate_arg(folio) (folio)
+#else
+#define RL_DEACTIVATE_FN deactivate_page
+#define rl_deactivate_arg(folio) (&(folio)->page)
+#endif
+DECLARE_STATIC_CALL(rl_deactivate, RL_DEACTIVATE_FN);
+
+static inline void rl_folio_deactivate(struct folio *folio)
+{
+	static_call(rl_deactivate)(rl_deactivate_arg(folio));
+}
+
+#if RL_HAVE_SPLIT_TO_ORDER
+#define RL_SPLIT_FN split_huge_page_to_list_to_order
+#define rl_split_args(folio) (&(folio)->page, NULL, 0)
+#else
+#define RL_SPLIT_FN split_huge_page_to_list
+#define rl_split_args(folio) (&(folio)->page, NULL)
+#endif
+DECLARE_STATIC_CALL(rl_split, RL_SPLIT_FN);
+
+/* Splits a locked large folio into small pages; 0 or an errno. */
+static inline int rl_split_folio(struct folio *folio)
+{
+	return static_call(rl_split)rl_split_args(folio);
+}
+
+#if RL_HAVE_FOLIO_MAPCOUNT_INLINE
+static inline int rl_folio_mapcount(struct folio *folio)
+{
+	return folio_mapcount(folio);
+}
+#else
+DECLARE_STATIC_CALL(rl_folio_mapcount, folio_mapcount);
+static inline int rl_folio_mapcount(struct folio *folio)
+{
+	return static_call(rl_folio_mapcount)(folio);
+}
+#endif
+
+/*
+ * Maps the PTE table under @pmd without locking it, and says in @pmdval
+ * which PMD value it used; NULL if @pmd does not point to a table.  The
+ * caller locks pte_lockptr(mm, pmdval) and checks that *pmd is still
+ * @pmdval, as the kernel's own pte_offset_map_lock() does.  6.12's
+ * __pte_offset_map() maps inside an RCU section that pte_unmap() ends
+ * (tables may be freed by RCU there).  On 6.1 a PTE table is only freed
+ * under the mmap lock in write mode, which the walker excludes by holding
+ * it for read.
+ */
+#if RL_HAVE_PTE_MAP_RCU
+DECLARE_STATIC_CALL(rl_pte_offset_map, __pte_offset_map);
+static inline pte_t *rl_pte_map(pmd_t *pmd, unsigned long addr,
+				pmd_t *pmdval)
+{
+	return static_call(rl_pte_offset_map)(pmd, addr, pmdval);
+}
+
+/* For sparse: a mapped table owes the pte_unmap() that ends its RCU read. */
+#define rl_pte_mapped(pte) __cond_lock(RCU, (pte) != NULL)
+#else
+#define rl_pte_mapped(pte) ((pte) != NULL)
+#define RL_SYMS_PTE_MAP
+static inline pte_t *rl_pte_map(pmd_t *pmd, unsigned long addr,
+				pmd_t *pmdval)
+{
+	*pmdval = rl_pmdp_get_lockless(pmd);
+	if (pmd_none(*pmdval) || !pmd_present(*pmdval) ||
+	    pmd_trans_huge(*pmdval) || pmd_devmap(*pmdval) ||
+	    pmd_bad(*pmdval))
+		return NULL;
+	return pte_offset_map(pmdval, addr);
+}
+#endif
+
+/* x86: what ptep_test_and_clear_young() does, which is not exported. */
+static inline bool rl_ptep_test_and_clear_young(pte_t *ptep)
+{
+	return pte_young(ptep_get(ptep)) &&
+	       test_and_clear_bit(_PAGE_BIT_ACCESSED,
+				  (unsigned long *)&ptep->pte);
+}
+
+/* x86: likewise pmdp_test_and_clear_young(). */
+static inline bool rl_pmdp_test_and_clear_young(pmd_t *pmdp)
+{
+	return pmd_young(*pmdp) &&
+	       test_and_clear_bit(_PAGE_BIT_ACCESSED,
+				  (unsigned long *)&pmdp->pmd);
+}
+
+/* x86: the PTE that maps the next page with the same bits as @pte. */
+static inline pte_t rl_pte_next_pfn(pte_t pte)
+{
+	return __pte(pte_val(pte) + PAGE_SIZE);
+}
+
+/* @pte without the bits hardware or reclaim may change under a batch. */
+static inline pte_t rl_pte_batch_bits(pte_t pte)
+{
+	return pte_clear_soft_dirty(pte_mkold(pte_mkclean(pte)));
+}
 
 #endif /* RL_COMPAT_H */

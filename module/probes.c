@@ -20,6 +20,7 @@
 #include <linux/timekeeping.h>
 #include "reclaimlab.h"
 #include "compat.h"
+#include "pgwalk.h"
 
 /* Enough for every CPU to be inside several preemptible probed calls. */
 #define RL_PROBE_MAXACTIVE 128
@@ -53,25 +54,6 @@ static int rl_madv_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	rl_count(RL_C_madv_ns, ktime_get_ns() - call->start_ns);
 	return 0;
-}
-
-/* The PMD entry covering @addr, or NULL where an upper level maps nothing. */
-static pmd_t *rl_pmd_of(struct mm_struct *mm, unsigned long addr)
-{
-	pgd_t *pgd = pgd_offset(mm, addr);
-	p4d_t *p4d;
-	pud_t *pud;
-
-	if (pgd_none(READ_ONCE(*pgd)) || pgd_bad(READ_ONCE(*pgd)))
-		return NULL;
-	p4d = p4d_offset(pgd, addr);
-	if (p4d_none(READ_ONCE(*p4d)) || p4d_bad(READ_ONCE(*p4d)))
-		return NULL;
-	pud = pud_offset(p4d, addr);
-	/* pud_bad() is also true of a 1 GiB leaf: nothing of a folio there. */
-	if (pud_none(READ_ONCE(*pud)) || pud_bad(READ_ONCE(*pud)))
-		return NULL;
-	return pmd_offset(pud, addr);
 }
 
 /*

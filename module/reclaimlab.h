@@ -72,6 +72,12 @@ int rl_trigger(void);
 int rl_last_show(struct seq_file *m, void *unused);
 void rl_target_exit(void);
 
+/* walk_pageout.c: the pageout and cold walker */
+struct cred;
+struct mm_struct;
+int rl_walk_pageout(const struct rl_request *req, struct mm_struct *mm,
+		    const struct cred *cred);
+
 /* knobs.c */
 int rl_debugfs_init(void);
 void rl_debugfs_exit(void);

@@ -11,7 +11,22 @@
 #include "reclaimlab.h"
 #include "symbols.h"
 
-DEFINE_STATIC_CALL_NULL(rl_kallsyms_lookup_name, rl_kallsyms_lookup_name_fn);
+DEFINE_STATIC_CALL_NULL(rl_kallsyms_lookup_name, kallsyms_lookup_name);
+DEFINE_STATIC_CALL_NULL(rl_vm_normal_folio, vm_normal_folio);
+DEFINE_STATIC_CALL_NULL(rl_reclaim_pages, rl_reclaim_pages_fn);
+DEFINE_STATIC_CALL_NULL(rl_lru_add_drain_all, lru_add_drain_all);
+DEFINE_STATIC_CALL_NULL(rl_flush_tlb_batched_pending,
+			rl_flush_tlb_batched_pending_fn);
+DEFINE_STATIC_CALL_NULL(rl_flush_tlb_mm_range, rl_flush_tlb_mm_range_fn);
+DEFINE_STATIC_CALL_NULL(rl_folio_isolate_lru, rl_folio_isolate_lru_fn);
+DEFINE_STATIC_CALL_NULL(rl_deactivate, RL_DEACTIVATE_FN);
+DEFINE_STATIC_CALL_NULL(rl_split, RL_SPLIT_FN);
+#if !RL_HAVE_FOLIO_MAPCOUNT_INLINE
+DEFINE_STATIC_CALL_NULL(rl_folio_mapcount, folio_mapcount);
+#endif
+#if RL_HAVE_PTE_MAP_RCU
+DEFINE_STATIC_CALL_NULL(rl_pte_offset_map, __pte_offset_map);
+#endif
 
 enum rl_symbol_use {
 	RL_SYM_CALLED,	/* called through its static call */
@@ -27,19 +42,38 @@ struct rl_symbol {
 	u32 entry_insn;
 };
 
-#define RL_SYM_CALL(sym) {						\
-	.name = #sym,							\
+/* @name_str: the kernel's name; rl_@call: the module's static call. */
+#define RL_SYM_CALL_AS(name_str, call) {				\
+	.name = name_str,						\
 	.use = RL_SYM_CALLED,						\
-	.key = &STATIC_CALL_KEY(rl_##sym),				\
-	.tramp = STATIC_CALL_TRAMP_ADDR(rl_##sym),			\
+	.key = &STATIC_CALL_KEY(rl_##call),				\
+	.tramp = STATIC_CALL_TRAMP_ADDR(rl_##call),			\
 }
+
+#define RL_SYM_CALL(sym) RL_SYM_CALL_AS(#sym, sym)
 
 #define RL_SYM_PROBE(sym) { .name = #sym, .use = RL_SYM_PROBED }
 
 static struct rl_symbol rl_symbols[] = {
+	/* first: it resolves the others */
 	RL_SYM_CALL(kallsyms_lookup_name),
 	RL_SYM_PROBE(madvise_cold_or_pageout_pte_range),
 	RL_SYM_PROBE(try_to_unmap_one),
+	/* the pageout/cold walker */
+	RL_SYM_CALL(vm_normal_folio),
+	RL_SYM_CALL(reclaim_pages),
+	RL_SYM_CALL(lru_add_drain_all),
+	RL_SYM_CALL(flush_tlb_batched_pending),
+	RL_SYM_CALL(flush_tlb_mm_range),
+	RL_SYM_CALL(folio_isolate_lru),
+	RL_SYM_CALL_AS(__stringify(RL_DEACTIVATE_FN), deactivate),
+	RL_SYM_CALL_AS(__stringify(RL_SPLIT_FN), split),
+#if !RL_HAVE_FOLIO_MAPCOUNT_INLINE
+	RL_SYM_CALL(folio_mapcount),
+#endif
+#if RL_HAVE_PTE_MAP_RCU
+	RL_SYM_CALL_AS("__pte_offset_map", pte_offset_map),
+#endif
 };
 
 /* Little-endian encodings of what objtool leaves at a function's entry. */
@@ -55,7 +89,14 @@ static const char *rl_entry_kind(u32 insn)
 	return "no-endbr";
 }
 
-static int rl_find_kallsyms_lookup_name(void)
+/* Points @s's static call at @addr. */
+static void rl_symbol_bind(struct rl_symbol *s, unsigned long addr)
+{
+	s->addr = addr;
+	__static_call_update(s->key, s->tramp, (void *)addr);
+}
+
+static int rl_find_kallsyms_lookup_name(struct rl_symbol *self)
 {
 	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
 	unsigned long addr;
@@ -75,15 +116,13 @@ static int rl_find_kallsyms_lookup_name(void)
 	 * there by a direct jump is harmless; then ask the function for its
 	 * own exact start.
 	 */
-	static_call_update(rl_kallsyms_lookup_name,
-			   (rl_kallsyms_lookup_name_fn *)addr);
+	rl_symbol_bind(self, addr);
 	addr = static_call(rl_kallsyms_lookup_name)("kallsyms_lookup_name");
 	if (!addr) {
 		pr_err(RL_NAME ": kallsyms_lookup_name cannot find itself; refusing to load\n");
 		return -ENOENT;
 	}
-	static_call_update(rl_kallsyms_lookup_name,
-			   (rl_kallsyms_lookup_name_fn *)addr);
+	rl_symbol_bind(self, addr);
 	return 0;
 }
 
@@ -101,7 +140,7 @@ int rl_symbols_resolve(const char *extra_required)
 	struct rl_symbol *s;
 	int ret;
 
-	ret = rl_find_kallsyms_lookup_name();
+	ret = rl_find_kallsyms_lookup_name(&rl_symbols[0]);
 	if (ret)
 		return ret;
 
@@ -112,17 +151,19 @@ int rl_symbols_resolve(const char *extra_required)
 	}
 
 	for (s = rl_symbols; s < rl_symbols + ARRAY_SIZE(rl_symbols); s++) {
-		s->addr = rl_lookup(s->name);
-		if (!s->addr) {
+		unsigned long addr = rl_lookup(s->name);
+
+		if (!addr) {
 			pr_err(RL_NAME ": required kernel symbol %s not found; refusing to load\n",
 			       s->name);
 			return -ENOENT;
 		}
-		if (copy_from_kernel_nofault(&s->entry_insn, (void *)s->addr,
+		if (copy_from_kernel_nofault(&s->entry_insn, (void *)addr,
 					     sizeof(s->entry_insn)))
 			s->entry_insn = 0;
+		s->addr = addr;
 		if (s->use == RL_SYM_CALLED)
-			__static_call_update(s->key, s->tramp, (void *)s->addr);
+			rl_symbol_bind(s, addr);
 	}
 	return 0;
 }

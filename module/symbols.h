@@ -6,13 +6,36 @@
  * so the call is safe on IBT hardware even where objtool sealed the target
  * (its endbr64 replaced by a NOP because nothing in the kernel takes its
  * address).  An indirect call there would raise #CP.
+ *
+ * The ones whose name or type differs between kernels are in compat.h.
  */
 #ifndef RL_SYMBOLS_H
 #define RL_SYMBOLS_H
 
+#include <linux/kallsyms.h>
 #include <linux/static_call.h>
+#include "compat.h"
 
-typedef unsigned long rl_kallsyms_lookup_name_fn(const char *name);
-DECLARE_STATIC_CALL(rl_kallsyms_lookup_name, rl_kallsyms_lookup_name_fn);
+/* Typed after the kernel's own declaration, which kallsyms.h still has. */
+DECLARE_STATIC_CALL(rl_kallsyms_lookup_name, kallsyms_lookup_name);
+
+DECLARE_STATIC_CALL(rl_vm_normal_folio, vm_normal_folio);
+
+/* Declared only in mm/internal.h on 6.12: the same type on both kernels. */
+typedef unsigned long rl_reclaim_pages_fn(struct list_head *folio_list);
+DECLARE_STATIC_CALL(rl_reclaim_pages, rl_reclaim_pages_fn);
+
+DECLARE_STATIC_CALL(rl_lru_add_drain_all, lru_add_drain_all);
+
+typedef void rl_flush_tlb_batched_pending_fn(struct mm_struct *mm);
+DECLARE_STATIC_CALL(rl_flush_tlb_batched_pending,
+		    rl_flush_tlb_batched_pending_fn);
+
+/* asm/tlbflush.h declares it only for the kernel proper, not modules. */
+typedef void rl_flush_tlb_mm_range_fn(struct mm_struct *mm,
+				      unsigned long start, unsigned long end,
+				      unsigned int stride_shift,
+				      bool freed_tables);
+DECLARE_STATIC_CALL(rl_flush_tlb_mm_range, rl_flush_tlb_mm_range_fn);
 
 #endif /* RL_SYMBOLS_H */

@@ -6,6 +6,7 @@
  * triggers run one at a time under rl_trigger_lock, which also guards the
  * record of the last run.
  */
+#include <linux/cred.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -128,17 +129,27 @@ void rl_put_request(struct rl_request *req)
 
 static bool rl_walker_implemented(enum rl_walker w)
 {
-	return false;
+	return w == RL_WALKER_PAGEOUT || w == RL_WALKER_COLD;
 }
 
-/* Runs the walker of @req on @mm; the walker issues fill this in. */
-static int rl_run_walker(const struct rl_request *req, struct mm_struct *mm)
+static int rl_run_walker(const struct rl_request *req, struct mm_struct *mm,
+			 const struct cred *cred)
 {
-	return -EOPNOTSUPP;
+	switch (req->walker) {
+	case RL_WALKER_PAGEOUT:
+	case RL_WALKER_COLD:
+		return rl_walk_pageout(req, mm, cred);
+	default:
+		return -EOPNOTSUPP;
+	}
 }
 
-/* The target's mm, or an errno: -EINVAL with no target, -ESRCH if gone. */
-static struct mm_struct *rl_target_mm(struct pid *pid)
+/*
+ * The target's mm (held against exit: the walk pins it, not the task) and
+ * credentials, or an errno: -EINVAL with no target, -ESRCH if it is gone.
+ */
+static struct mm_struct *rl_target_mm(struct pid *pid,
+				      const struct cred **cred)
 {
 	struct task_struct *task;
 	struct mm_struct *mm;
@@ -149,12 +160,15 @@ static struct mm_struct *rl_target_mm(struct pid *pid)
 	if (!task)
 		return ERR_PTR(-ESRCH);
 	mm = get_task_mm(task);
+	if (mm)
+		*cred = get_task_cred(task);
 	put_task_struct(task);
 	return mm ?: ERR_PTR(-ESRCH);
 }
 
 int rl_trigger(void)
 {
+	const struct cred *cred = NULL;
 	struct rl_request req;
 	struct mm_struct *mm;
 	u64 start_ns;
@@ -170,7 +184,7 @@ int rl_trigger(void)
 		ret = -EOPNOTSUPP;
 		goto out;
 	}
-	mm = rl_target_mm(req.pid);
+	mm = rl_target_mm(req.pid, &cred);
 	if (IS_ERR(mm)) {
 		ret = PTR_ERR(mm);
 		goto out;
@@ -178,8 +192,9 @@ int rl_trigger(void)
 
 	rl_stats_read(rl_before);
 	start_ns = ktime_get_ns();
-	ret = rl_run_walker(&req, mm);
+	ret = rl_run_walker(&req, mm, cred);
 	rl_last.elapsed_ns = ktime_get_ns() - start_ns;
+	put_cred(cred);
 	mmput(mm);
 
 	rl_count(RL_C_triggers, 1);

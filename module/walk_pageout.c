@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pageout and cold walker.  Walks the target's range VMA by VMA and
+ * PMD by PMD with the mmap lock held for read, as MADV_PAGEOUT does, and:
+ *
+ * - handles a PMD-mapped THP wholly in the range at the PMD level;
+ * - finds each run of present PTEs that map consecutive pages of one large
+ *   folio (at most `batch` long, never past the PMD, VMA or range end) and
+ *   handles it as one batch under the PTE lock: young cleared on the whole
+ *   run with one TLB flush, then, if the run is the whole folio and the
+ *   folio is exclusive, the folio is isolated (pageout) or deactivated
+ *   (cold) whole;
+ * - splits a large folio it cannot handle whole, as `split` says, with the
+ *   PTE lock dropped; a failed split leaves the folio and the walk goes on
+ *   with the lock taken again;
+ * - hands the isolated folios to reclaim_pages() after each PMD.
+ */
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/ktime.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/pagemap.h>
+#include <linux/sched/signal.h>
+#include "reclaimlab.h"
+#include "compat.h"
+#include "pgwalk.h"
+#include "symbols.h"
+
+struct rl_walk {
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	const struct rl_request *req;
+	const struct cred *cred;	/* the target's: whose file access counts */
+	bool pageout;
+	bool file_ok;			/* this VMA's file folios may go */
+	struct list_head isolated;
+	unsigned long flush_start;	/* TLB range made old, not flushed */
+	unsigned long flush_end;
+};
+
+/* Notes [start, end) for the one TLB flush before the lock is dropped. */
+static void rl_defer_flush(struct rl_walk *w, unsigned long start,
+			   unsigned long end)
+{
+	if (w->flush_start == w->flush_end) {
+		w->flush_start = start;
+		w->flush_end = end;
+		return;
+	}
+	w->flush_start = min(w->flush_start, start);
+	w->flush_end = max(w->flush_end, end);
+}
+
+static void rl_flush_pending(struct rl_walk *w)
+{
+	if (w->flush_start == w->flush_end)
+		return;
+	/* stride PAGE_SHIFT: hugetlb VMAs are never walked */
+	static_call(rl_flush_tlb_mm_range)(w->mm, w->flush_start,
+					   w->flush_end, PAGE_SHIFT, false);
+	w->flush_start = w->flush_end;
+}
+
+/* Hands the isolated folios to reclaim; no page-table lock may be held. */
+static void rl_reclaim_isolated(struct rl_walk *w)
+{
+	if (!list_empty(&w->isolated))
+		rl_count(RL_C_walk_reclaimed,
+			 static_call(rl_reclaim_pages)(&w->isolated));
+}
+
+/*
+ * Page cache of a file the target could not write is not its to evict, as
+ * MADV_PAGEOUT decides for its caller: judged with the target's
+ * credentials, not the root writer's of `trigger`.
+ */
+static bool rl_can_pageout_file(struct vm_area_struct *vma,
+				const struct cred *cred)
+{
+	const struct cred *old;
+	bool ok;
+
+	if (!vma->vm_file)
+		return true;
+	old = override_creds(cred);
+	ok = file_owner_or_capable(vma->vm_file) ||
+	     file_permission(vma->vm_file, MAY_WRITE) == 0;
+	revert_creds(old);
+	return ok;
+}
+
+/*
+ * The counter that says why @folio must be left alone, or -1 if it may go.
+ * @mapcount: what folio_mapcount() is when only this mapping maps it.
+ */
+static int rl_skip_reason(struct rl_walk *w, struct folio *folio,
+			  int mapcount)
+{
+	if (is_zone_device_page(&folio->page))
+		return RL_C_walk_skip_device;
+	if (folio_test_ksm(folio))
+		return RL_C_walk_skip_ksm;
+	if (rl_folio_mapcount(folio) != mapcount)
+		return RL_C_walk_skip_shared;
+	if (!folio_test_anon(folio) && !w->file_ok)
+		return RL_C_walk_skip_file_nowrite;
+	if (folio_test_unevictable(folio))
+		return RL_C_walk_skip_unevictable;
+	if (!folio_test_lru(folio))
+		return RL_C_walk_skip_not_lru;
+	return -1;
+}
+
+/* Isolates or deactivates @folio, whose young bits are already clear. */
+static void rl_act(struct rl_walk *w, struct folio *folio)
+{
+	folio_clear_referenced(folio);
+	if (!w->pageout) {
+		rl_folio_deactivate(folio);
+		rl_count(RL_C_walk_deactivated, 1);
+	} else if (rl_folio_isolate_lru(folio)) {
+		list_add(&folio->lru, &w->isolated);
+		rl_count(RL_C_walk_isolated, 1);
+	} else {
+		rl_count(RL_C_walk_skip_not_lru, 1);
+	}
+}
+
+/*
+ * Splits @folio into small pages and drops the reference the caller took
+ * before dropping its page-table lock.  Called with nothing but the mmap
+ * lock held; takes the folio lock only if free, so the walk never waits
+ * on it.  True if the folio was split.
+ */
+static bool rl_split_and_put(struct folio *folio)
+{
+	int err;
+
+	if (!folio_trylock(folio)) {
+		folio_put(folio);
+		rl_count(RL_C_walk_skip_folio_locked, 1);
+		return false;
+	}
+	err = rl_split_folio(folio);
+	folio_unlock(folio);
+	folio_put(folio);
+	rl_count(err ? RL_C_walk_split_failed : RL_C_walk_split, 1);
+	return !err;
+}
+
+/*
+ * How many PTEs from @pte (which is @first) map consecutive pages of
+ * @folio with the same bits but young and dirty: at most @max.
+ */
+static unsigned int rl_folio_pte_batch(struct folio *folio, pte_t *pte,
+				       pte_t first, unsigned int max)
+{
+	unsigned long end_pfn = folio_pfn(folio) + folio_nr_pages(folio);
+	pte_t expected = rl_pte_next_pfn(rl_pte_batch_bits(first));
+	unsigned int nr;
+
+	for (nr = 1; nr < max; nr++) {
+		pte_t next = ptep_get(pte + nr);
+
+		if (pte_pfn(expected) >= end_pfn || !pte_present(next) ||
+		    pte_val(rl_pte_batch_bits(next)) != pte_val(expected))
+			break;
+		expected = rl_pte_next_pfn(expected);
+	}
+	return nr;
+}
+
+/* Clears young on @nr PTEs from @pte; how many were young. */
+static unsigned int rl_clear_young_ptes(pte_t *pte, unsigned int nr)
+{
+	unsigned int i, cleared = 0;
+
+	for (i = 0; i < nr; i++)
+		cleared += rl_ptep_test_and_clear_young(pte + i);
+	return cleared;
+}
+
+/* A run of @nr PTEs from @pte: all of large @folio, or small @folio. */
+static void rl_handle_run(struct rl_walk *w, struct folio *folio, pte_t *pte,
+			  unsigned long addr, unsigned int nr)
+{
+	bool large = folio_test_large(folio);
+	unsigned int cleared;
+	int reason;
+
+	reason = rl_skip_reason(w, folio, large ? folio_nr_pages(folio) : 1);
+	if (reason >= 0) {
+		rl_count(reason, 1);
+		return;
+	}
+	/* Revalidate a large folio under its lock: no one may be splitting it. */
+	if (large && !folio_trylock(folio)) {
+		rl_count(RL_C_walk_skip_folio_locked, 1);
+		return;
+	}
+	if (large && rl_folio_mapcount(folio) != folio_nr_pages(folio)) {
+		rl_count(RL_C_walk_skip_shared, 1);
+		goto unlock;
+	}
+	cleared = rl_clear_young_ptes(pte, nr);
+	if (cleared) {
+		rl_count(RL_C_walk_young_cleared, cleared);
+		rl_defer_flush(w, addr, addr + nr * PAGE_SIZE);
+	}
+	rl_act(w, folio);
+	if (large)
+		rl_count(RL_C_walk_large_whole, 1);
+unlock:
+	if (large)
+		folio_unlock(folio);
+}
+
+/* Where rl_walk_pte_table() stopped, and why. */
+struct rl_pte_stop {
+	unsigned long addr;	/* the first address not done */
+	struct folio *split;	/* to split there (referenced), or NULL */
+	unsigned int nr;	/* PTEs of it in the range */
+};
+
+/*
+ * Scans the PTEs of [addr, end), all under one PMD, with the PTE lock held,
+ * until the end or a large folio that must be split first (which needs
+ * the lock dropped).
+ */
+static void rl_walk_pte_table(struct rl_walk *w, pmd_t *pmd,
+			      unsigned long addr, unsigned long end,
+			      struct rl_pte_stop *stop)
+{
+	const struct rl_request *req = w->req;
+	unsigned long scanned = 0;
+	pte_t *start_pte, *pte;
+	spinlock_t *ptl;	/* the PTE table's */
+	pmd_t pmdval;
+
+	stop->split = NULL;
+again:
+	start_pte = rl_pte_map(pmd, addr, &pmdval);
+	if (!rl_pte_mapped(start_pte)) {
+		stop->addr = end;
+		return;
+	}
+	ptl = pte_lockptr(w->mm, &pmdval);
+	spin_lock(ptl);
+	if (unlikely(!pmd_same(pmdval, rl_pmdp_get_lockless(pmd)))) {
+		pte_unmap_unlock(start_pte, ptl);
+		goto again;
+	}
+	/*
+	 * Reclaim may have unmapped PTEs here and deferred their TLB flush:
+	 * flush before looking at them, or a stale writable entry could let
+	 * a write land in a page already on its way to swap.
+	 */
+	static_call(rl_flush_tlb_batched_pending)(w->mm);
+
+	for (pte = start_pte; addr < end; pte += 1, addr += PAGE_SIZE) {
+		pte_t ptent = ptep_get(pte);
+		struct folio *folio;
+		unsigned int nr, max;
+		bool whole;
+
+		scanned++;
+		if (!pte_present(ptent))
+			continue;
+		folio = static_call(rl_vm_normal_folio)(w->vma, addr, ptent);
+		if (!folio)
+			continue;
+		if (!folio_test_large(folio)) {
+			rl_handle_run(w, folio, pte, addr, 1);
+			continue;
+		}
+
+		max = min_t(unsigned long, req->batch,
+			    (end - addr) >> PAGE_SHIFT);
+		nr = rl_folio_pte_batch(folio, pte, ptent, max);
+		rl_count(RL_C_walk_batches, 1);
+		rl_count(RL_C_walk_batch_ptes, nr);
+		whole = nr == folio_nr_pages(folio) &&
+			pte_pfn(ptent) == folio_pfn(folio);
+
+		if (whole && req->split != RL_SPLIT_ALWAYS) {
+			rl_handle_run(w, folio, pte, addr, nr);
+		} else if (!whole && req->split == RL_SPLIT_NEVER) {
+			rl_count(RL_C_walk_skip_partial, 1);
+		} else if (rl_folio_mapcount(folio) > folio_nr_pages(folio)) {
+			/* mapped elsewhere too: splitting it would not free it */
+			rl_count(RL_C_walk_skip_shared, 1);
+		} else {
+			folio_get(folio);
+			stop->split = folio;
+			stop->nr = nr;
+			scanned--;	/* it is looked at again after the split */
+			break;
+		}
+		scanned += nr - 1;
+		pte += nr - 1;
+		addr += (nr - 1) * PAGE_SIZE;
+	}
+	rl_flush_pending(w);
+	pte_unmap_unlock(start_pte, ptl);
+	stop->addr = addr;
+	rl_count(RL_C_walk_ptes_scanned, scanned);
+}
+
+/* The PTEs of [addr, end), all under one PMD. */
+static void rl_walk_ptes(struct rl_walk *w, pmd_t *pmd, unsigned long addr,
+			 unsigned long end)
+{
+	struct rl_pte_stop stop;
+
+	while (addr < end) {
+		rl_walk_pte_table(w, pmd, addr, end, &stop);
+		addr = stop.addr;
+		if (!stop.split)
+			break;
+		/*
+		 * Split with the PTE lock dropped; then look at the same
+		 * address again (small pages now), or, if the split failed,
+		 * leave the folio as it is and go on past it.
+		 */
+		if (!rl_split_and_put(stop.split))
+			addr += stop.nr * PAGE_SIZE;
+	}
+}
+
+/*
+ * A PMD that maps a THP.  Returns false if the PMD no longer maps one, or
+ * the THP was split: the caller walks its PTEs then.
+ */
+static bool rl_walk_pmd_huge(struct rl_walk *w, pmd_t *pmd,
+			     unsigned long addr, unsigned long end)
+{
+	bool whole = end - addr == PMD_SIZE;
+	struct folio *folio;
+	spinlock_t *ptl;	/* the PMD's */
+	int reason;
+
+	ptl = pmd_lock(w->mm, pmd);
+	if (!pmd_trans_huge(*pmd)) {
+		spin_unlock(ptl);
+		return false;
+	}
+	folio = page_folio(pmd_page(*pmd));
+
+	if (!whole || w->req->split == RL_SPLIT_ALWAYS) {
+		if (!whole && w->req->split == RL_SPLIT_NEVER) {
+			rl_count(RL_C_walk_skip_partial, 1);
+			spin_unlock(ptl);
+			return true;
+		}
+		folio_get(folio);
+		spin_unlock(ptl);
+		rl_split_and_put(folio);
+		return false;
+	}
+
+	/* A PMD mapping counts once in folio_mapcount(). */
+	reason = rl_skip_reason(w, folio, 1);
+	if (reason >= 0) {
+		rl_count(reason, 1);
+	} else {
+		if (rl_pmdp_test_and_clear_young(pmd)) {
+			rl_count(RL_C_walk_young_cleared, 1);
+			rl_defer_flush(w, addr, end);
+		}
+		rl_act(w, folio);
+		rl_count(RL_C_walk_large_whole, 1);
+		rl_count(RL_C_walk_pmd_whole, 1);
+	}
+	rl_flush_pending(w);
+	spin_unlock(ptl);
+	return true;
+}
+
+static int rl_walk_vma(struct rl_walk *w, struct vm_area_struct *vma,
+		       unsigned long start, unsigned long end)
+{
+	unsigned long addr, next;
+	pmd_t *pmd;
+
+	if (is_vm_hugetlb_page(vma) ||
+	    (vma->vm_flags & (VM_PFNMAP | VM_IO | VM_MIXEDMAP))) {
+		rl_count(RL_C_walk_skip_vma, 1);
+		return 0;
+	}
+	if (vma->vm_flags & VM_LOCKED) {
+		rl_count(RL_C_walk_skip_mlocked, 1);
+		return 0;
+	}
+	w->vma = vma;
+	w->file_ok = rl_can_pageout_file(vma, w->cred);
+
+	for (addr = start; addr < end; addr = next) {
+		next = pmd_addr_end(addr, end);
+		pmd = rl_pmd_of(w->mm, addr);
+		if (pmd && !pmd_none(rl_pmdp_get_lockless(pmd))) {
+			if (!pmd_trans_huge(rl_pmdp_get_lockless(pmd)) ||
+			    !rl_walk_pmd_huge(w, pmd, addr, next))
+				rl_walk_ptes(w, pmd, addr, next);
+		}
+		rl_reclaim_isolated(w);
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
+int rl_walk_pageout(const struct rl_request *req, struct mm_struct *mm,
+		    const struct cred *cred)
+{
+	unsigned long start = req->whole_mm ? 0 : req->start;
+	unsigned long end = req->whole_mm ? TASK_SIZE_MAX : req->end;
+	struct vm_area_struct *vma;
+	struct rl_walk w = {
+		.mm = mm,
+		.req = req,
+		.cred = cred,
+		.pageout = req->walker == RL_WALKER_PAGEOUT,
+		.isolated = LIST_HEAD_INIT(w.isolated),
+	};
+	u64 t0 = ktime_get_ns();
+	int ret = 0;
+
+	/* Folios still in a CPU's LRU batch are not on the LRU yet. */
+	static_call(rl_lru_add_drain_all)();
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	{
+		VMA_ITERATOR(vmi, mm, start);
+
+		for_each_vma_range(vmi, vma, end) {
+			ret = rl_walk_vma(&w, vma, max(start, vma->vm_start),
+					  min(end, vma->vm_end));
+			if (ret)
+				break;
+		}
+	}
+	mmap_read_unlock(mm);
+
+	rl_count(RL_C_walk_runs, 1);
+	rl_count(RL_C_walk_ns, ktime_get_ns() - t0);
+	return ret;
+}
