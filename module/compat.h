@@ -176,10 +176,15 @@ static inline pte_t rl_pte_next_pfn(pte_t pte)
 	return __pte(pte_val(pte) + PAGE_SIZE);
 }
 
-/* @pte without the bits hardware or reclaim may change under a batch. */
+/*
+ * @pte without the bits that may differ inside one batch: young and dirty
+ * (set by hardware), soft-dirty, and write (one PTE of a large folio can
+ * be read-only, e.g. after mprotect() or a COW break), as upstream's
+ * folio_pte_batch() ignores them.
+ */
 static inline pte_t rl_pte_batch_bits(pte_t pte)
 {
-	return pte_clear_soft_dirty(pte_mkold(pte_mkclean(pte)));
+	return pte_wrprotect(pte_clear_soft_dirty(pte_mkold(pte_mkclean(pte))));
 }
 
 #endif /* RL_COMPAT_H */

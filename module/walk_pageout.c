@@ -324,8 +324,10 @@ static void rl_walk_ptes(struct rl_walk *w, pmd_t *pmd, unsigned long addr,
 		 * address again (small pages now), or, if the split failed,
 		 * leave the folio as it is and go on past it.
 		 */
-		if (!rl_split_and_put(stop.split))
+		if (!rl_split_and_put(stop.split)) {
+			rl_count(RL_C_walk_ptes_scanned, stop.nr);
 			addr += stop.nr * PAGE_SIZE;
+		}
 	}
 }
 
@@ -407,6 +409,9 @@ static int rl_walk_vma(struct rl_walk *w, struct vm_area_struct *vma,
 		rl_reclaim_isolated(w);
 		if (fatal_signal_pending(current))
 			return -EINTR;
+		/* Only our reference is left: the target has exited. */
+		if (atomic_read(&w->mm->mm_users) <= 1)
+			return -ESRCH;
 		cond_resched();
 	}
 	return 0;

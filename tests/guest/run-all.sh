@@ -60,6 +60,10 @@ smoke_probes() {
 	load && timeout $TIMEOUT ./t_probes
 }
 
+smoke_walker() {
+	load && timeout $TIMEOUT ./t_walker
+}
+
 missing_symbol() {
 	unload
 	dmesg -c >/dev/null
@@ -104,7 +108,7 @@ demo() {
 	load && ./demo
 }
 
-TESTS="smoke_symbols smoke_knobs smoke_probes missing_symbol load_cycles"
+TESTS="smoke_symbols smoke_knobs smoke_probes smoke_walker missing_symbol load_cycles"
 # The main job's walk-through runs only when asked for by name.
 [ "$RL_TESTS" = demo ] && TESTS=demo
 
