@@ -53,6 +53,14 @@ $(BUILD)/tests/bin/%: tests/guest/%.c $(wildcard tests/guest/*.h) include/reclai
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< -lpthread
 
+# The walker tests also link their shared library (the shortest stem wins:
+# this rule, not the one above, builds t_walker_*).
+WALKER_LIB := $(wildcard tests/guest/lib/*.c)
+
+$(BUILD)/tests/bin/t_walker_%: tests/guest/t_walker_%.c $(WALKER_LIB) $(wildcard tests/guest/*.h) include/reclaimlab_counters.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(WALKER_LIB) -lpthread
+
 lint:
 	scripts/lint.sh
 

@@ -69,17 +69,12 @@ static void rl_show_choice(struct seq_file *m, const char *const *names,
 	seq_putc(m, '\n');
 }
 
-static int rl_pid_show(struct seq_file *m, void *unused)
+static void rl_pid_show(struct seq_file *m, const struct rl_request *req)
 {
-	struct rl_request req;
-
-	rl_get_request(&req);
-	if (req.pid)
-		seq_printf(m, "%d\n", pid_vnr(req.pid));
+	if (req->pid)
+		seq_printf(m, "%d\n", pid_vnr(req->pid));
 	else
 		seq_puts(m, "none\n");
-	rl_put_request(&req);
-	return 0;
 }
 
 static int rl_pid_store(char *s)
@@ -91,17 +86,12 @@ static int rl_pid_store(char *s)
 	return rl_set_pid(nr);
 }
 
-static int rl_range_show(struct seq_file *m, void *unused)
+static void rl_range_show(struct seq_file *m, const struct rl_request *req)
 {
-	struct rl_request req;
-
-	rl_get_request(&req);
-	if (req.whole_mm)
+	if (req->whole_mm)
 		seq_puts(m, "all\n");
 	else
-		seq_printf(m, "0x%lx 0x%lx\n", req.start, req.end);
-	rl_put_request(&req);
-	return 0;
+		seq_printf(m, "0x%lx 0x%lx\n", req->start, req->end);
 }
 
 static int rl_range_store(char *s)
@@ -120,14 +110,9 @@ static int rl_range_store(char *s)
 	return rl_set_range(false, start, end);
 }
 
-static int rl_walker_show(struct seq_file *m, void *unused)
+static void rl_walker_show(struct seq_file *m, const struct rl_request *req)
 {
-	struct rl_request req;
-
-	rl_get_request(&req);
-	rl_show_choice(m, rl_walker_names, rl_nr_walkers, req.walker);
-	rl_put_request(&req);
-	return 0;
+	rl_show_choice(m, rl_walker_names, rl_nr_walkers, req->walker);
 }
 
 static int rl_walker_store(char *s)
@@ -140,14 +125,9 @@ static int rl_walker_store(char *s)
 	return 0;
 }
 
-static int rl_split_show(struct seq_file *m, void *unused)
+static void rl_split_show(struct seq_file *m, const struct rl_request *req)
 {
-	struct rl_request req;
-
-	rl_get_request(&req);
-	rl_show_choice(m, rl_split_names, rl_nr_splits, req.split);
-	rl_put_request(&req);
-	return 0;
+	rl_show_choice(m, rl_split_names, rl_nr_splits, req->split);
 }
 
 static int rl_split_store(char *s)
@@ -160,14 +140,9 @@ static int rl_split_store(char *s)
 	return 0;
 }
 
-static int rl_batch_show(struct seq_file *m, void *unused)
+static void rl_batch_show(struct seq_file *m, const struct rl_request *req)
 {
-	struct rl_request req;
-
-	rl_get_request(&req);
-	seq_printf(m, "%u\n", req.batch);
-	rl_put_request(&req);
-	return 0;
+	seq_printf(m, "%u\n", req->batch);
 }
 
 static int rl_batch_store(char *s)
@@ -220,25 +195,44 @@ static int rl_probes_store(char *s)
 	return rl_probes_set(on);
 }
 
-/* One debugfs file: how to show it and how to take a write, if at all. */
+/*
+ * One debugfs file: how to show it (a whole file, or one field of the
+ * request) and how to take a write, if at all.
+ */
 struct rl_knob {
 	const char *name;
 	umode_t mode;
 	int (*show)(struct seq_file *m, void *unused);
+	void (*show_field)(struct seq_file *m, const struct rl_request *req);
 	int (*store)(char *value);
 };
 
+/* Shows the knob's field of a snapshot of the request. */
+static int rl_request_show(struct seq_file *m, void *unused)
+{
+	const struct rl_knob *knob = m->private;
+	struct rl_request req;
+
+	rl_get_request(&req);
+	knob->show_field(m, &req);
+	rl_put_request(&req);
+	return 0;
+}
+
+#define RL_REQUEST_KNOB(name)						\
+	{ #name, 0600, rl_request_show, rl_##name##_show, rl_##name##_store }
+
 static const struct rl_knob rl_knobs[] = {
-	{ "pid", 0600, rl_pid_show, rl_pid_store },
-	{ "range", 0600, rl_range_show, rl_range_store },
-	{ "walker", 0600, rl_walker_show, rl_walker_store },
-	{ "split", 0600, rl_split_show, rl_split_store },
-	{ "batch", 0600, rl_batch_show, rl_batch_store },
-	{ "trigger", 0200, NULL, rl_trigger_store },
-	{ "stats", 0600, rl_stats_show, rl_stats_store },
-	{ "last", 0400, rl_last_show, NULL },
-	{ "probes", 0600, rl_probes_show, rl_probes_store },
-	{ "symbols", 0400, rl_symbols_show, NULL },
+	RL_REQUEST_KNOB(pid),
+	RL_REQUEST_KNOB(range),
+	RL_REQUEST_KNOB(walker),
+	RL_REQUEST_KNOB(split),
+	RL_REQUEST_KNOB(batch),
+	{ "trigger", 0200, NULL, NULL, rl_trigger_store },
+	{ "stats", 0600, rl_stats_show, NULL, rl_stats_store },
+	{ "last", 0400, rl_last_show, NULL, NULL },
+	{ "probes", 0600, rl_probes_show, NULL, rl_probes_store },
+	{ "symbols", 0400, rl_symbols_show, NULL, NULL },
 };
 
 static int rl_knob_open(struct inode *inode, struct file *file)
@@ -252,7 +246,7 @@ static int rl_knob_open(struct inode *inode, struct file *file)
 	/* A write-only open needs no seq_file. */
 	if (!(file->f_mode & FMODE_READ))
 		return nonseekable_open(inode, file);
-	return single_open(file, knob->show, NULL);
+	return single_open(file, knob->show, (void *)knob);
 }
 
 static ssize_t rl_knob_write(struct file *file, const char __user *ubuf,

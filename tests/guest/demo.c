@@ -6,8 +6,8 @@
  * and the mTHP stats that moved.  Reads the memory back and checks it.
  */
 #include "rltest.h"
+#include "thp.h"
 
-#define THP "/sys/kernel/mm/transparent_hugepage/"
 #define DEMO_REGION (32UL << 20)
 
 static const char *const vmstat_names[] = {
@@ -17,19 +17,14 @@ static const char *const vmstat_names[] = {
 
 int main(void)
 {
-	int mthp = access(THP "hugepages-64kB/enabled", F_OK) == 0;
+	int mthp = have_mthp();
 	long long vm0[NR_VMSTAT], sw0 = 0, sw1 = 0;
 	struct rl_counters c;
 	size_t bad;
 	char *p;
 	int i;
 
-	if (mthp) {
-		write_bytes(THP "hugepages-64kB/enabled", "always", 6, -1);
-		write_bytes(THP "hugepages-2048kB/enabled", "never", 5, -1);
-	} else {
-		write_bytes(THP "enabled", "always", 6, -1);
-	}
+	enable_only(mthp ? 64 : 2048);
 	p = map_aligned(DEMO_REGION);
 	madvise(p, DEMO_REGION, MADV_HUGEPAGE);
 	fill(p, DEMO_REGION, 7);

@@ -61,7 +61,13 @@ smoke_probes() {
 }
 
 smoke_walker() {
-	load && timeout $TIMEOUT ./t_walker
+	load || return
+	rc=0
+	for t in t_walker_pageout t_walker_split t_walker_cold t_walker_skip \
+		t_walker_proc t_walker_bench; do
+		timeout $TIMEOUT ./$t || rc=1
+	done
+	return $rc
 }
 
 missing_symbol() {

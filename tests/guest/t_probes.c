@@ -12,62 +12,10 @@
  * writes nothing to swap.
  */
 #include "rltest.h"
+#include "thp.h"
 
-#define THP "/sys/kernel/mm/transparent_hugepage/"
 #define REGION (8UL << 20)		/* 4 PMDs */
 
-static const int mthp_kb[] = { 16, 32, 64, 128, 256, 512, 1024, 2048 };
-#define NR_MTHP (int)(sizeof(mthp_kb) / sizeof(mthp_kb[0]))
-
-static int have_mthp(void)
-{
-	return access(THP "hugepages-64kB/enabled", F_OK) == 0;
-}
-
-static void set_text(const char *path, const char *value)
-{
-	if (write_bytes(path, value, strlen(value), -1))
-		diag("cannot write '%s' to %s", value, path);
-}
-
-static long long mthp_stat(int kb, const char *stat)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), THP "hugepages-%dkB/stats/%s", kb, stat);
-	return file_num(path);
-}
-
-/* Large folios swapped out whole, all sizes together. */
-static long long large_swpout(void)
-{
-	long long sum = 0;
-	int i;
-
-	if (!have_mthp())
-		return vmstat("thp_swpout");
-	for (i = 0; i < NR_MTHP; i++)
-		sum += mthp_stat(mthp_kb[i], "swpout");
-	return sum;
-}
-
-/* Only folios of kb KiB (0: none) are allocated for anon memory. */
-static void enable_only(int kb)
-{
-	char path[256];
-	int i;
-
-	if (!have_mthp()) {
-		set_text(THP "enabled", kb ? "always" : "never");
-		return;
-	}
-	set_text(THP "enabled", "never");
-	for (i = 0; i < NR_MTHP; i++) {
-		snprintf(path, sizeof(path), THP "hugepages-%dkB/enabled",
-			 mthp_kb[i]);
-		set_text(path, mthp_kb[i] == kb ? "always" : "never");
-	}
-}
 
 /* Large folios of kb KiB allocated so far. */
 static long long folios_allocated(int kb)

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The walker tests' shared helpers (tests/guest/lib/walker_lib.c), on top
+ * of rltest.h.  Each t_walker_* program starts with walker_start() and
+ * ends with walker_end(), which restores the THP settings and
+ * nr_hugepages it changed.
+ */
+#ifndef WALKER_LIB_H
+#define WALKER_LIB_H
+
+#include "rltest.h"
+#include "thp.h"
+
+#define REGION (8UL << 20)		/* per-size cases: 4 PMDs */
+
+enum { NEVER, PARTIAL, ALWAYS };
+extern const char *const split_name[];
+
+int want(const char *group);
+double now(void);
+const char *errname(int err);
+
+/* THP configuration, saved and restored */
+void save_nr_hugepages(void);
+
+/* What the kernel says happened, around one walk. */
+struct ksnap {
+	long long swap_kb, pswpout, swpout, splits, split_failed;
+};
+
+void ksnap(struct ksnap *k);
+void ksnap_delta(struct ksnap *k);
+
+/* Memory: populate, and look at it page by page */
+const char *size_name(int kb);
+char *populate(size_t len, int kb, int pte_mapped, uint64_t seed);
+
+/* A span of a process's memory, page by page. */
+struct span {
+	long pages, present, swapped;
+	/* of the present pages, by /proc/kpageflags: */
+	long small;		/* small folios */
+	long large;		/* large folio heads (a folio counts here) */
+	long tails;		/* large folio tail pages */
+	/* of the folios (small + large heads): */
+	long lru, active, referenced;
+	int flags_ok;		/* PFNs and kpageflags were readable */
+};
+
+void scan(pid_t pid, const void *addr, size_t len, struct span *s);
+long long pmd_mapped_kb(void);
+int mglru(void);
+
+/* Driving the walker */
+struct run {
+	int rc;			/* the trigger write: 0 or an errno */
+	long long result;	/* "result" in last */
+	long long elapsed_ns;	/* "elapsed_ns" in last */
+	double secs;		/* the trigger write, wall clock */
+	struct rl_counters c;	/* the run's deltas, from last; -1 if none */
+};
+
+int request(pid_t pid, const void *start, size_t len, const char *walker,
+	    int split, int batch);
+void read_last(struct run *r);
+int trigger(struct run *r);
+void walk(pid_t pid, const void *start, size_t len, const char *walker,
+	  int split, int batch, struct run *r);
+
+#define W(r, name) ((r)->c.v[RL_C_walk_##name])
+
+void diag_walk(const char *name, const struct run *r);
+void check_run(const char *name, const struct run *r, int batch);
+
+/* A program's start and end */
+struct walker_env {
+	int sizes[NR_MTHP + 2][2];	/* the large sizes: kB, PTE-mapped */
+	int nr;
+	int cut_kb, cut_pte;	/* a PTE-mapped large folio size */
+	double t0;
+};
+
+void walker_start(int argc, char **argv, struct walker_env *e);
+int walker_end(const char *prog, const struct walker_env *e, int failures);
+
+#endif
