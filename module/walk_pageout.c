@@ -152,7 +152,8 @@ static bool rl_split_and_put(struct folio *folio)
 
 /*
  * How many PTEs from @pte (which is @first) map consecutive pages of
- * @folio with the same bits but young and dirty: at most @max.
+ * @folio with the same bits, but for those rl_pte_batch_bits() ignores:
+ * at most @max.
  */
 static unsigned int rl_folio_pte_batch(struct folio *folio, pte_t *pte,
 				       pte_t first, unsigned int max)
