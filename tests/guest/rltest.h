@@ -231,4 +231,14 @@ static inline size_t verify(const char *p, size_t len, uint64_t seed)
 	return bad;
 }
 
+/* Asserts that len bytes at p read back exactly as fill(p, len, seed) wrote. */
+static inline void expect_identical(const char *name, const char *p,
+				    size_t len, uint64_t seed)
+{
+	size_t bad = verify(p, len, seed);
+
+	tap(bad == 0, "%s: memory reads back identical (%zu bad pages)", name,
+	    bad);
+}
+
 #endif /* RLTEST_H */

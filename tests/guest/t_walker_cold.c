@@ -102,7 +102,6 @@ static void cold_case(int kb, int pte_mapped)
 	struct run r;
 	char name[96];
 	long folios;
-	size_t bad;
 	char *p;
 
 	snprintf(name, sizeof(name), "walker cold %s%s", size_name(kb),
@@ -156,9 +155,7 @@ static void cold_case(int kb, int pte_mapped)
 		    "%s: all folios on the inactive list after (%ld on the LRU, %ld active, %ld referenced)",
 		    name, after.lru, after.active, after.referenced);
 	}
-	bad = verify(p, REGION, seed);
-	tap(bad == 0, "%s: memory reads back identical (%zu bad pages)", name,
-	    bad);
+	expect_identical(name, p, REGION, seed);
 	munmap(p, REGION);
 }
 

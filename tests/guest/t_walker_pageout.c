@@ -57,7 +57,6 @@ static void pageout_case(int kb, int pte_mapped, int split, int batch)
 	struct run r;
 	long folios, whole, splits;
 	long long pmd_kb;
-	size_t bad;
 	char *p;
 
 	snprintf(name, sizeof(name), "walker pageout %s%s batch %d split %s",
@@ -116,9 +115,7 @@ static void pageout_case(int kb, int pte_mapped, int split, int batch)
 		    "%s: kernel: %lld large folios swapped out whole (want %ld), %lld split (want %ld)",
 		    name, k.swpout, whole, k.splits, splits);
 	}
-	bad = verify(p, REGION, seed);
-	tap(bad == 0, "%s: memory reads back identical (%zu bad pages)", name,
-	    bad);
+	expect_identical(name, p, REGION, seed);
 	munmap(p, REGION);
 }
 

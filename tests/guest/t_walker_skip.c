@@ -58,7 +58,6 @@ static void shared_case(int kb)
 	char name[96], c;
 	int go[2], status;
 	long folios;
-	size_t bad;
 	pid_t child;
 	char *p;
 
@@ -96,9 +95,7 @@ static void shared_case(int kb)
 	tap(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "%s: the child's copy reads back identical (status %#x)", name,
 	    status);
-	bad = verify(p, REGION, seed);
-	tap(bad == 0, "%s: memory reads back identical (%zu bad pages)", name,
-	    bad);
+	expect_identical(name, p, REGION, seed);
 	munmap(p, REGION);
 }
 
@@ -108,7 +105,6 @@ static void mlocked_case(void)
 	uint64_t seed = 0x3710c4ed;
 	struct ksnap k;
 	struct run r;
-	size_t bad;
 	char *p;
 
 	p = populate(REGION, 4, 0, seed);
@@ -130,9 +126,7 @@ static void mlocked_case(void)
 	    "%s: nothing paged out (isolated %lld, reclaimed %lld, VmSwap +%lld kB)",
 	    name, W(&r, isolated), W(&r, reclaimed), k.swap_kb);
 	munlock(p, REGION);
-	bad = verify(p, REGION, seed);
-	tap(bad == 0, "%s: memory reads back identical (%zu bad pages)", name,
-	    bad);
+	expect_identical(name, p, REGION, seed);
 	munmap(p, REGION);
 }
 
@@ -144,7 +138,6 @@ static void hugetlb_case(void)
 	long long free0, free1;
 	struct ksnap k;
 	struct run r;
-	size_t bad;
 	char *p;
 
 	save_nr_hugepages();
@@ -176,9 +169,7 @@ static void hugetlb_case(void)
 	    "%s: nothing paged out or split (isolated %lld, reclaimed %lld, split %lld, VmSwap +%lld kB, HugePages_Free %lld -> %lld)",
 	    name, W(&r, isolated), W(&r, reclaimed), W(&r, split), k.swap_kb,
 	    free0, free1);
-	bad = verify(p, PMD_SZ, seed);
-	tap(bad == 0, "%s: memory reads back identical (%zu bad pages)", name,
-	    bad);
+	expect_identical(name, p, PMD_SZ, seed);
 	munmap(p, PMD_SZ);
 	set_text(nr, "0");
 }

@@ -46,7 +46,6 @@ static void cut_range_case(int kb, int pte_mapped, int split)
 	struct ksnap k;
 	struct run r;
 	long folios, inner, want_split;
-	size_t bad;
 	char *p;
 
 	snprintf(name, sizeof(name), "walker cut range %s%s split %s",
@@ -81,9 +80,7 @@ static void cut_range_case(int kb, int pte_mapped, int split)
 		    split != NEVER);
 	check_pages(name, "the cut folios' halves inside (end)", p,
 		    REGION - F, REGION - h, split != NEVER);
-	bad = verify(p, REGION, seed);
-	tap(bad == 0, "%s: memory reads back identical (%zu bad pages)", name,
-	    bad);
+	expect_identical(name, p, REGION, seed);
 	munmap(p, REGION);
 }
 
@@ -100,7 +97,6 @@ static void cut_vma_case(int kb, int split)
 	struct span before;
 	struct run r;
 	long folios;
-	size_t bad;
 	char *p;
 
 	snprintf(name, sizeof(name), "walker cut by VMAs %s split %s",
@@ -127,9 +123,7 @@ static void cut_vma_case(int kb, int split)
 	    W(&r, large_whole));
 	check_pages(name, "the cut folios", p, 0, 2 * F, split != NEVER);
 	check_pages(name, "the rest", p, 2 * F, REGION, 1);
-	bad = verify(p, REGION, seed);
-	tap(bad == 0, "%s: memory reads back identical (%zu bad pages)", name,
-	    bad);
+	expect_identical(name, p, REGION, seed);
 	munmap(p, REGION);
 }
 
@@ -145,7 +139,6 @@ static void cross_pmd_case(int split)
 	char name[96], *src, *area, *dst;
 	struct span before;
 	struct run r;
-	size_t bad;
 
 	snprintf(name, sizeof(name), "walker THP across PTE tables split %s",
 		 split_name[split]);
@@ -172,9 +165,7 @@ static void cross_pmd_case(int split)
 		    "%s: no folio taken whole, both split (%lld)", name,
 		    W(&r, split));
 	check_pages(name, "the region", dst, 0, len, split != NEVER);
-	bad = verify(dst, len, seed);
-	tap(bad == 0, "%s: memory reads back identical (%zu bad pages)", name,
-	    bad);
+	expect_identical(name, dst, len, seed);
 	munmap(dst, len);
 	munmap(area, len + PMD_SZ);
 }
@@ -193,7 +184,6 @@ static void split_failed_case(int kb, int pte_mapped)
 	struct ksnap k;
 	struct run r;
 	int pfd[2];
-	size_t bad;
 	char *p;
 
 	snprintf(name, sizeof(name), "walker failed split %s%s", size_name(kb),
@@ -221,9 +211,7 @@ static void split_failed_case(int kb, int pte_mapped)
 	check_pages(name, "the rest", p, F, REGION, 1);
 	close(pfd[0]);
 	close(pfd[1]);
-	bad = verify(p, REGION, seed);
-	tap(bad == 0, "%s: memory reads back identical (%zu bad pages)", name,
-	    bad);
+	expect_identical(name, p, REGION, seed);
 	munmap(p, REGION);
 }
 
