@@ -68,6 +68,8 @@ fi
 for f in "$RL_TOP"/tests/guest/*.sh; do
 	[ -f "$f" ] && cp "$f" "$stage/tests/"
 done
+cp "$RL_TOP/scripts/reclaimctl" "$stage/bin/reclaimctl"
+chmod 755 "$stage/bin/reclaimctl"
 cp "$RL_TOP/tests/guest/init" "$stage/init"
 chmod 755 "$stage/init"
 

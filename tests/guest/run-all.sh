@@ -70,6 +70,38 @@ smoke_walker() {
 	return $rc
 }
 
+# scripts/reclaimctl (/bin/reclaimctl in the guest), from a fresh load.
+smoke_reclaimctl() {
+	check "reclaimctl --help exits 0" sh -c 'reclaimctl --help >/dev/null'
+	unload
+	out=$(reclaimctl stats 2>&1) && rc=0 || rc=$?
+	echo "$out" | sed 's/^/# /'
+	check "reclaimctl stats, module unloaded: fails, says not loaded" \
+		sh -c '[ "$1" != 0 ] && echo "$2" | grep -q "not loaded"' - "$rc" "$out"
+	load || return
+	out=$(reclaimctl diff -- ./pageout_loop 2 2>&1) && rc=0 || rc=$?
+	echo "$out" | sed 's/^/# /'
+	check "reclaimctl diff -- ./pageout_loop 2: exits 0 ($rc)" [ "$rc" = 0 ]
+	for c in madv_calls pswpout; do
+		d=$(echo "$out" | awk -v c=$c '$1 == c && NF == 4 { print $4 }')
+		check "reclaimctl diff: $c delta ${d:-missing} non-zero" \
+			sh -c '[ -n "$1" ] && [ "$1" != 0 ]' - "$d"
+	done
+	out=$(reclaimctl run --pid $$ --range all --walker pte_reclaim 2>&1) &&
+		rc=0 || rc=$?
+	echo "$out" | sed 's/^/# /'
+	check "reclaimctl run --walker pte_reclaim: fails, not supported" \
+		sh -c '[ "$1" != 0 ] && echo "$2" | grep -q "not supported"' - "$rc" "$out"
+	sleep 600 &
+	sp=$!
+	out=$(reclaimctl run --pid $sp --walker cold 2>&1) && rc=0 || rc=$?
+	kill $sp
+	wait $sp 2>/dev/null
+	echo "$out" | sed 's/^/# /'
+	check "reclaimctl run --walker cold: exits 0 ($rc), walk_runs 1" \
+		sh -c '[ "$1" = 0 ] && echo "$2" | grep -q "^walk_runs 1$"' - "$rc" "$out"
+}
+
 missing_symbol() {
 	unload
 	dmesg -c >/dev/null
@@ -114,7 +146,8 @@ demo() {
 	load && ./demo
 }
 
-TESTS="smoke_symbols smoke_knobs smoke_probes smoke_walker missing_symbol load_cycles"
+TESTS="smoke_symbols smoke_knobs smoke_probes smoke_walker smoke_reclaimctl
+	missing_symbol load_cycles"
 # The main job's walk-through runs only when asked for by name.
 [ "$RL_TESTS" = demo ] && TESTS=demo
 
