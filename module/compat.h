@@ -15,7 +15,6 @@
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 #include <linux/static_call.h>
-#include <linux/stringify.h>
 #include <linux/swap.h>
 
 #define RL_MM_6_12 (KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE)
@@ -141,7 +140,6 @@ static inline pte_t *rl_pte_map(pmd_t *pmd, unsigned long addr,
 #define rl_pte_mapped(pte) __cond_lock(RCU, (pte) != NULL)
 #else
 #define rl_pte_mapped(pte) ((pte) != NULL)
-#define RL_SYMS_PTE_MAP
 static inline pte_t *rl_pte_map(pmd_t *pmd, unsigned long addr,
 				pmd_t *pmdval)
 {

@@ -7,6 +7,7 @@
  * tells its address.
  */
 #include <linux/kprobes.h>
+#include <linux/stringify.h>
 #include <linux/uaccess.h>
 #include "reclaimlab.h"
 #include "symbols.h"

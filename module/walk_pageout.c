@@ -402,9 +402,14 @@ static int rl_walk_vma(struct rl_walk *w, struct vm_area_struct *vma,
 	for (addr = start; addr < end; addr = next) {
 		next = pmd_addr_end(addr, end);
 		pmd = rl_pmd_of(w->mm, addr);
-		if (pmd && !pmd_none(rl_pmdp_get_lockless(pmd))) {
-			if (!pmd_trans_huge(rl_pmdp_get_lockless(pmd)) ||
-			    !rl_walk_pmd_huge(w, pmd, addr, next))
+		if (pmd) {
+			pmd_t pmdval = rl_pmdp_get_lockless(pmd);
+			/* nothing mapped, or a THP handled at the PMD level */
+			bool done = pmd_none(pmdval) ||
+				    (pmd_trans_huge(pmdval) &&
+				     rl_walk_pmd_huge(w, pmd, addr, next));
+
+			if (!done)
 				rl_walk_ptes(w, pmd, addr, next);
 		}
 		rl_reclaim_isolated(w);
