@@ -46,7 +46,8 @@ qrc=0
 # ftrace site) while the other vCPU runs the probed function sent it to
 # address 0, on 6.1 and 6.12 alike, and never with one vCPU or with
 # single-threaded TCG.  The guest still has 2 CPUs, interleaved.
-# RL_TCG_OPTS= (empty) brings multi-threaded TCG back.
+# RL_TCG_OPTS= (empty) brings multi-threaded TCG back; RL_SMP=1 gives
+# one vCPU (how the fault above was told apart).
 timeout -k 10 "$secs" qemu-system-x86_64 -accel tcg${RL_TCG_OPTS-,thread=single} -cpu max -smp ${RL_SMP:-2} -m 3G \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" -append "$append" \
 	-nographic -monitor none -serial "file:$log" -nic none -no-reboot \
