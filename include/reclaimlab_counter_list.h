@@ -65,6 +65,25 @@ RL_COUNTER(walk_young_cleared)		/* PTEs (or PMDs) made old */
 RL_COUNTER(walk_isolated)		/* folios isolated for pageout */
 RL_COUNTER(walk_reclaimed)		/* pages reclaimed by them */
 RL_COUNTER(walk_deactivated)		/* folios moved to the inactive list */
+/* the empty-PTE-table walker (walker pte_reclaim) */
+RL_COUNTER(pte_reclaim_runs)		/* walker runs */
+RL_COUNTER(pte_reclaim_ns)		/* ns spent in them */
+RL_COUNTER(pte_reclaim_tables_scanned)	/* PTE tables looked at */
+RL_COUNTER(pte_reclaim_tables_freed)	/* PTE tables freed */
+RL_COUNTER(pte_reclaim_bytes_freed)	/* page-table bytes given back */
+RL_COUNTER(pte_reclaim_zero_ptes)	/* zero-page PTEs zapped with their
+					 * table (pte_reclaim_zero 1)
+					 */
+RL_COUNTER(pte_reclaim_skip_not_empty)	/* tables kept: an entry is not none
+					 * (a page, swap, migration entry,
+					 * marker)
+					 */
+RL_COUNTER(pte_reclaim_skip_busy)	/* tables kept: a lock was taken, or
+					 * the PMD changed under us
+					 */
+RL_COUNTER(pte_reclaim_skip_vma)	/* tables kept: they span a VMA the
+					 * walker does not free tables of
+					 */
 /* triggers of the module's own walkers */
 RL_COUNTER(triggers)			/* trigger writes that ran a walker */
 RL_COUNTER(trigger_errors)		/* walker runs that ended in an error */

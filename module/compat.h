@@ -13,7 +13,11 @@
 
 #include <linux/version.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/mmu_notifier.h>
 #include <linux/pgtable.h>
+#include <linux/smp.h>
+#include <asm/pgalloc.h>
 #include <linux/static_call.h>
 #include <linux/swap.h>
 
@@ -29,6 +33,10 @@
 #define RL_HAVE_SPLIT_TO_ORDER		RL_MM_6_12
 /* folio_mapcount() is an inline, not an unexported function. */
 #define RL_HAVE_FOLIO_MAPCOUNT_INLINE	RL_MM_6_12
+/* mmu_notifier_range_init() takes no VMA; range_end() takes no only_end. */
+#define RL_HAVE_MMU_RANGE_NO_VMA	RL_MM_6_12
+/* UFFDIO_MOVE (6.8+) exists. */
+#define RL_HAVE_UFFD_MOVE		RL_MM_6_12
 
 /*
  * A lockless snapshot of a PMD.  6.1 has no pmdp_get_lockless(); on x86-64
@@ -183,6 +191,124 @@ static inline pte_t rl_pte_next_pfn(pte_t pte)
 static inline pte_t rl_pte_batch_bits(pte_t pte)
 {
 	return pte_wrprotect(pte_clear_soft_dirty(pte_mkold(pte_mkclean(pte))));
+}
+
+/*
+ * Freeing an empty PTE table (walk_pte_reclaim.c): what keeps everyone
+ * else off the table differs between the kernels.
+ *
+ * 6.12: every pte_offset_map() user maps the table inside an RCU read
+ * section, GUP-fast runs with IRQs off (also an RCU read section), and the
+ * kernel itself frees retracted tables through pte_free_defer().  So the
+ * walker holds the mmap lock for read (free_pgtables(), mremap and fork
+ * need it for write) and frees through pte_free_defer() too.
+ *
+ * 6.1: pte_offset_map() users trust the mmap lock alone and re-check
+ * nothing, and tables are freed at once.  So the walker holds the mmap
+ * lock for write (faults, GUP, every madvise and ioctl out), holds the
+ * anon_vma lock for write (rmap walkers out), and makes every CPU take an
+ * IPI before the free: a GUP-fast walk runs with IRQs off, so once each
+ * CPU has answered none can still be inside the table.
+ */
+#define RL_PT_FREE_RCU		RL_HAVE_PTE_MAP_RCU
+
+static inline int rl_pt_mmap_lock_killable(struct mm_struct *mm)
+{
+#if RL_PT_FREE_RCU
+	return mmap_read_lock_killable(mm);
+#else
+	return mmap_write_lock_killable(mm);
+#endif
+}
+
+static inline void rl_pt_mmap_unlock(struct mm_struct *mm)
+{
+#if RL_PT_FREE_RCU
+	mmap_read_unlock(mm);
+#else
+	mmap_write_unlock(mm);
+#endif
+}
+
+/*
+ * On 6.12, faults and UFFDIO_MOVE may run under the per-VMA lock alone, not
+ * the mmap lock.  Faults map tables with a PMD re-check; UFFDIO_MOVE's
+ * move_pages_pte() does not (6.13 added it): it could fill a table after it
+ * was unhooked.  Empty tables of userfaultfd-armed VMAs are kept there.
+ */
+#define RL_PT_KEEP_UFFD_TABLES	(RL_PT_FREE_RCU && RL_HAVE_UFFD_MOVE)
+
+/*
+ * On 6.12, collapse_pte_mapped_thp() runs with the mmap lock for read and
+ * frees the table of a file THP without re-checking the PMD: the walker
+ * holds that THP's folio lock, as the kernel does, to keep it out.  On 6.1
+ * it needs the mmap lock for write, which the walker holds.
+ */
+#define RL_PT_LOCK_FILE_THP	RL_PT_FREE_RCU
+
+/* The anon_vma lock keeps 6.1's rmap walkers out (see above). */
+#define RL_PT_LOCK_ANON_VMA	(!RL_PT_FREE_RCU)
+
+#if RL_HAVE_MMU_RANGE_NO_VMA
+typedef void rl_mmu_notifier_end_fn(struct mmu_notifier_range *range);
+#define rl_mmu_range_init(range, mm, start, end) \
+	mmu_notifier_range_init(range, MMU_NOTIFY_CLEAR, 0, mm, start, end)
+#define rl_mmu_end_args(range) (range)
+#else
+typedef void rl_mmu_notifier_end_fn(struct mmu_notifier_range *range,
+				    bool only_end);
+#define rl_mmu_range_init(range, mm, start, end) \
+	mmu_notifier_range_init(range, MMU_NOTIFY_CLEAR, 0, NULL, mm, start, end)
+#define rl_mmu_end_args(range) (range, false)
+#endif
+typedef int rl_mmu_notifier_start_fn(struct mmu_notifier_range *range);
+DECLARE_STATIC_CALL(rl_mmu_notifier_start, rl_mmu_notifier_start_fn);
+DECLARE_STATIC_CALL(rl_mmu_notifier_end, rl_mmu_notifier_end_fn);
+
+/*
+ * Tells secondary MMUs (KVM, IOMMU SVA, which may cache the table) that
+ * [start, end) is being cleared, as mmu_notifier_invalidate_range_start()
+ * does: that inline calls a function the kernel does not export.
+ */
+static inline void rl_mmu_clear_start(struct mmu_notifier_range *range,
+				      struct mm_struct *mm,
+				      unsigned long start, unsigned long end)
+{
+	rl_mmu_range_init(range, mm, start, end);
+	if (!mm_has_notifiers(mm))
+		return;
+	range->flags |= MMU_NOTIFIER_RANGE_BLOCKABLE;
+	/* a blockable start always succeeds */
+	static_call(rl_mmu_notifier_start)(range);
+}
+
+static inline void rl_mmu_clear_end(struct mmu_notifier_range *range)
+{
+	if (mm_has_notifiers(range->mm))
+		static_call(rl_mmu_notifier_end)rl_mmu_end_args(range);
+}
+
+#if RL_PT_FREE_RCU
+DECLARE_STATIC_CALL(rl_pte_free_defer, pte_free_defer);
+#else
+static inline void rl_ipi_nop(void *unused)
+{
+}
+#endif
+
+/*
+ * Frees the PTE table @pmdval pointed to, already unhooked from its PMD
+ * with the TLB flushed, and takes it off the mm's page-table count.
+ */
+static inline void rl_pt_free(struct mm_struct *mm, pmd_t pmdval)
+{
+	mm_dec_nr_ptes(mm);
+#if RL_PT_FREE_RCU
+	static_call(rl_pte_free_defer)(mm, pmd_pgtable(pmdval));
+#else
+	smp_call_function(rl_ipi_nop, NULL, 1);
+	pte_free(mm, pmd_pgtable(pmdval));
+#endif
 }
 
 #endif /* RL_COMPAT_H */

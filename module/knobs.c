@@ -154,6 +154,20 @@ static int rl_batch_store(char *s)
 	return rl_set_batch(batch);
 }
 
+static void rl_pte_reclaim_zero_show(struct seq_file *m,
+				     const struct rl_request *req)
+{
+	seq_printf(m, "%d\n", req->pte_zero);
+}
+
+static int rl_pte_reclaim_zero_store(char *s)
+{
+	if (strcmp(s, "0") && strcmp(s, "1"))
+		return -EINVAL;
+	rl_set_pte_zero(s[0] == '1');
+	return 0;
+}
+
 static int rl_trigger_store(char *s)
 {
 	if (strcmp(s, "1"))
@@ -228,6 +242,7 @@ static const struct rl_knob rl_knobs[] = {
 	RL_REQUEST_KNOB(walker),
 	RL_REQUEST_KNOB(split),
 	RL_REQUEST_KNOB(batch),
+	RL_REQUEST_KNOB(pte_reclaim_zero),
 	{ "trigger", 0200, NULL, NULL, rl_trigger_store },
 	{ "stats", 0600, rl_stats_show, NULL, rl_stats_store },
 	{ "last", 0400, rl_last_show, NULL, NULL },

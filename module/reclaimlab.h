@@ -3,7 +3,8 @@
  * Declarations shared by the files of reclaimlab.ko.  Each file owns one
  * concern: stats.c the counters, symbols.c the kernel symbols the module
  * resolves at load, probes.c the kretprobes on the stock reclaim paths,
- * target.c the request a trigger runs, knobs.c the debugfs files.
+ * target.c the request a trigger runs, knobs.c the debugfs files,
+ * walk_pageout.c and walk_pte_reclaim.c the walkers.
  */
 #ifndef RECLAIMLAB_H
 #define RECLAIMLAB_H
@@ -55,6 +56,7 @@ struct rl_request {
 	enum rl_walker walker;
 	enum rl_split split;
 	unsigned int batch;
+	bool pte_zero;		/* pte_reclaim also frees zero-page tables */
 };
 
 extern const char *const rl_walker_names[];
@@ -66,6 +68,7 @@ int rl_set_range(bool whole_mm, unsigned long start, unsigned long end);
 void rl_set_walker(enum rl_walker w);
 void rl_set_split(enum rl_split s);
 int rl_set_batch(unsigned int batch);
+void rl_set_pte_zero(bool on);
 void rl_get_request(struct rl_request *req);	/* takes a pid reference */
 void rl_put_request(struct rl_request *req);
 int rl_trigger(void);
@@ -77,6 +80,9 @@ struct cred;
 struct mm_struct;
 int rl_walk_pageout(const struct rl_request *req, struct mm_struct *mm,
 		    const struct cred *cred);
+
+/* walk_pte_reclaim.c: the empty-PTE-table walker */
+int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm);
 
 /* knobs.c */
 int rl_debugfs_init(void);

@@ -28,6 +28,11 @@ DEFINE_STATIC_CALL_NULL(rl_folio_mapcount, folio_mapcount);
 #if RL_HAVE_PTE_MAP_RCU
 DEFINE_STATIC_CALL_NULL(rl_pte_offset_map, __pte_offset_map);
 #endif
+DEFINE_STATIC_CALL_NULL(rl_mmu_notifier_start, rl_mmu_notifier_start_fn);
+DEFINE_STATIC_CALL_NULL(rl_mmu_notifier_end, rl_mmu_notifier_end_fn);
+#if RL_PT_FREE_RCU
+DEFINE_STATIC_CALL_NULL(rl_pte_free_defer, pte_free_defer);
+#endif
 
 enum rl_symbol_use {
 	RL_SYM_CALLED,	/* called through its static call */
@@ -74,6 +79,14 @@ static struct rl_symbol rl_symbols[] = {
 #endif
 #if RL_HAVE_PTE_MAP_RCU
 	RL_SYM_CALL_AS("__pte_offset_map", pte_offset_map),
+#endif
+	/* the PTE-table walker */
+	RL_SYM_CALL_AS("__mmu_notifier_invalidate_range_start",
+		       mmu_notifier_start),
+	RL_SYM_CALL_AS("__mmu_notifier_invalidate_range_end",
+		       mmu_notifier_end),
+#if RL_PT_FREE_RCU
+	RL_SYM_CALL(pte_free_defer),
 #endif
 };
 

@@ -113,6 +113,13 @@ int rl_set_batch(unsigned int batch)
 	return 0;
 }
 
+void rl_set_pte_zero(bool on)
+{
+	mutex_lock(&rl_request_lock);
+	rl_request.pte_zero = on;
+	mutex_unlock(&rl_request_lock);
+}
+
 void rl_get_request(struct rl_request *req)
 {
 	mutex_lock(&rl_request_lock);
@@ -127,11 +134,6 @@ void rl_put_request(struct rl_request *req)
 	req->pid = NULL;
 }
 
-static bool rl_walker_implemented(enum rl_walker w)
-{
-	return w == RL_WALKER_PAGEOUT || w == RL_WALKER_COLD;
-}
-
 static int rl_run_walker(const struct rl_request *req, struct mm_struct *mm,
 			 const struct cred *cred)
 {
@@ -139,6 +141,8 @@ static int rl_run_walker(const struct rl_request *req, struct mm_struct *mm,
 	case RL_WALKER_PAGEOUT:
 	case RL_WALKER_COLD:
 		return rl_walk_pageout(req, mm, cred);
+	case RL_WALKER_PTE_RECLAIM:
+		return rl_walk_pte_reclaim(req, mm);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -178,12 +182,6 @@ int rl_trigger(void)
 		return -EINTR;
 	rl_get_request(&req);
 
-	if (!rl_walker_implemented(req.walker)) {
-		pr_info_ratelimited(RL_NAME ": walker %s is not implemented on this build\n",
-				    rl_walker_names[req.walker]);
-		ret = -EOPNOTSUPP;
-		goto out;
-	}
 	mm = rl_target_mm(req.pid, &cred);
 	if (IS_ERR(mm)) {
 		ret = PTR_ERR(mm);
@@ -232,6 +230,7 @@ int rl_last_show(struct seq_file *m, void *unused)
 		seq_printf(m, "range 0x%lx 0x%lx\n", req->start, req->end);
 	seq_printf(m, "split %s\n", rl_split_names[req->split]);
 	seq_printf(m, "batch %u\n", req->batch);
+	seq_printf(m, "pte_reclaim_zero %d\n", req->pte_zero);
 	seq_printf(m, "elapsed_ns %llu\n", rl_last.elapsed_ns);
 	seq_printf(m, "result %d\n", rl_last.result);
 	rl_counters_show(m, rl_last.delta);

@@ -174,6 +174,17 @@ static void test_batch(void)
 	expect_refused("batch", "", EINVAL);
 }
 
+static void test_pte_reclaim_zero(void)
+{
+	expect_value("pte_reclaim_zero", "1", "1");
+	expect_value("pte_reclaim_zero", "0", "0");
+	expect_refused("pte_reclaim_zero", "2", EINVAL);
+	expect_refused("pte_reclaim_zero", "on", EINVAL);
+	expect_refused("pte_reclaim_zero", "-1", EINVAL);
+	expect_refused("pte_reclaim_zero", "01", EINVAL);
+	expect_refused("pte_reclaim_zero", "", EINVAL);
+}
+
 static void test_write_only_and_read_only(void)
 {
 	const char *walkers[] = { "pageout", "cold", "pte_reclaim" };
@@ -212,17 +223,13 @@ static void test_write_only_and_read_only(void)
 	for (i = 0; i < 3; i++) {
 		knob_write("walker", walkers[i]);
 		err = knob_write("trigger", "1");
-		if (i == 2) {
-			tap(err == EOPNOTSUPP,
-			    "trigger: walker pte_reclaim not built yet: EOPNOTSUPP (got %s)",
-			    errname(err));
-			continue;
-		}
 		counters_read("last", &c);
 		tap(!err && field_in(RL_DIR "last", "result") == 0 &&
-		    c.v[RL_C_walk_runs] == 1 && c.v[RL_C_triggers] == 1,
-		    "trigger: walker %s on 16 pages of itself runs (%s, walk_runs %lld)",
-		    walkers[i], errname(err), c.v[RL_C_walk_runs]);
+		    c.v[i == 2 ? RL_C_pte_reclaim_runs : RL_C_walk_runs] == 1 &&
+		    c.v[RL_C_triggers] == 1,
+		    "trigger: walker %s on 16 pages of itself runs (%s, runs %lld)",
+		    walkers[i], errname(err),
+		    c.v[i == 2 ? RL_C_pte_reclaim_runs : RL_C_walk_runs]);
 	}
 	tap(verify(p, PMD_SZ, 3) == 0, "trigger: the walked memory reads back identical");
 	munmap(p, PMD_SZ);
@@ -300,12 +307,15 @@ int main(void)
 	    "split: partial by default");
 	tap(!strcmp(knob_read("batch"), "512"), "batch: 512 by default");
 	tap(!strcmp(knob_read("probes"), "on"), "probes: on at load");
+	tap(!strcmp(knob_read("pte_reclaim_zero"), "0"),
+	    "pte_reclaim_zero: 0 by default");
 
 	test_pid();
 	test_range(la57);
 	test_choice("walker", walkers, 3, "pageout");
 	test_choice("split", splits, 3, "partial");
 	test_batch();
+	test_pte_reclaim_zero();
 	test_write_only_and_read_only();
 	test_stats_and_probes();
 	return rl_failures ? 1 : 0;

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The empty-PTE-table walker.  Visits every PTE table that maps part of
+ * the target's range and frees the ones whose 512 entries are all none:
+ * page-table memory left behind by MADV_DONTNEED, by pageout of ranges
+ * later zapped, by partial munmap.  With `pte_reclaim_zero 1` a table whose
+ * present entries all map the shared zero page is zapped and freed too: a
+ * later read faults the zero page back in.
+ *
+ * For each table, in this order:
+ *  1. every VMA the table spans must be anonymous or a regular file
+ *     mapping (not hugetlb, PFNMAP, IO, MIXEDMAP, special);
+ *  2. a look without locks: a used table costs no lock and no notifier;
+ *  3. the rmap locks of the spanned VMAs, for write, without waiting;
+ *  4. secondary MMUs are told (MMU_NOTIFY_CLEAR over the table's 2 MiB);
+ *  5. the PMD lock, then the PTE lock, without waiting; the PMD must still
+ *     point to the same table and every entry must still be none;
+ *  6. the PMD is cleared, the locks dropped, the TLB flushed (with the
+ *     paging-structure caches: freed_tables), and the table freed the way
+ *     compat.h says is safe on this kernel (rl_pt_free()).
+ * A lock that is taken is never waited for: the table is kept and counted
+ * as busy.  compat.h says which locks each kernel needs, and why.
+ */
+#include <linux/fs.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/mmu_notifier.h>
+#include <linux/pagemap.h>
+#include <linux/rmap.h>
+#include <linux/sched/signal.h>
+#include <linux/userfaultfd_k.h>
+#include "reclaimlab.h"
+#include "compat.h"
+#include "pgwalk.h"
+#include "symbols.h"
+
+/* Distinct rmap locks one table may need (a file and an anon_vma, each
+ * for up to two VMAs); a table needing more is kept as busy.
+ */
+#define RL_PT_MAX_RMAP_LOCKS 4
+
+/* What the VMAs a table spans allow, and the locks it needs. */
+struct rl_pt_span {
+	bool supported;		/* every VMA is anonymous or a regular file */
+	bool zero_ok;		/* zero-page entries may be zapped */
+	bool keep_uffd;		/* RL_PT_KEEP_UFFD_TABLES applies */
+	/* the file VMA whose THP collapse must be kept out, or NULL */
+	struct vm_area_struct *thp_vma;
+	struct rw_semaphore *rmap[RL_PT_MAX_RMAP_LOCKS];
+	unsigned int nr_rmap;
+	bool too_many_locks;
+};
+
+enum rl_pt_state {
+	RL_PT_EMPTY,		/* every entry none */
+	RL_PT_ZERO,		/* none or the zero page, and zero_ok */
+	RL_PT_USED,
+};
+
+static bool rl_pt_vma_supported(struct vm_area_struct *vma)
+{
+	if (is_vm_hugetlb_page(vma) ||
+	    (vma->vm_flags & (VM_PFNMAP | VM_IO | VM_MIXEDMAP)))
+		return false;
+	if (vma_is_anonymous(vma))
+		return true;
+	return vma->vm_file && S_ISREG(file_inode(vma->vm_file)->i_mode);
+}
+
+static void rl_pt_span_add_lock(struct rl_pt_span *span,
+				struct rw_semaphore *sem)
+{
+	unsigned int i;
+
+	for (i = 0; i < span->nr_rmap; i++)
+		if (span->rmap[i] == sem)
+			return;
+	if (span->nr_rmap == RL_PT_MAX_RMAP_LOCKS) {
+		span->too_many_locks = true;
+		return;
+	}
+	span->rmap[span->nr_rmap++] = sem;
+}
+
+/* Looks at the VMAs that [@haddr, @haddr + PMD_SIZE) spans. */
+static void rl_pt_span_of(struct mm_struct *mm, unsigned long haddr,
+			  bool zero_pages, struct rl_pt_span *span)
+{
+	unsigned long hend = haddr + PMD_SIZE;
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, mm, haddr);
+
+	memset(span, 0, sizeof(*span));
+	span->supported = true;
+	span->zero_ok = zero_pages;
+	for_each_vma_range(vmi, vma, hend) {
+		if (!rl_pt_vma_supported(vma)) {
+			span->supported = false;
+			return;
+		}
+		if (userfaultfd_armed(vma)) {
+			span->zero_ok = false;
+			span->keep_uffd = RL_PT_KEEP_UFFD_TABLES;
+		}
+		if (vma->vm_flags & VM_LOCKED)
+			span->zero_ok = false;
+		if (vma->vm_file) {
+			rl_pt_span_add_lock(span,
+					    &vma->vm_file->f_mapping->i_mmap_rwsem);
+			/* collapse_pte_mapped_thp() only takes whole tables */
+			if (RL_PT_LOCK_FILE_THP &&
+			    range_in_vma(vma, haddr, hend))
+				span->thp_vma = vma;
+		}
+		if (RL_PT_LOCK_ANON_VMA && vma->anon_vma)
+			rl_pt_span_add_lock(span, &vma->anon_vma->root->rwsem);
+	}
+}
+
+static void rl_pt_rmap_unlock(struct rl_pt_span *span, unsigned int nr)
+{
+	while (nr--)
+		up_write(span->rmap[nr]);
+}
+
+/*
+ * Takes every rmap lock of @span for write, without waiting: rmap walkers
+ * (and on 6.12 retract_page_tables(), which takes the i_mmap lock for read
+ * and frees tables without re-checking the PMD) stay out.  Trylocks also
+ * keep lockdep quiet about taking two locks of one class.
+ */
+static bool rl_pt_rmap_trylock(struct rl_pt_span *span)
+{
+	unsigned int i;
+
+	if (span->too_many_locks)
+		return false;
+	for (i = 0; i < span->nr_rmap; i++) {
+		if (!down_write_trylock(span->rmap[i])) {
+			rl_pt_rmap_unlock(span, i);
+			return false;
+		}
+	}
+	return true;
+}
+
+static enum rl_pt_state rl_pt_state_of(pte_t *pte, bool zero_ok)
+{
+	bool zero = false;
+	int i;
+
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		pte_t entry = ptep_get(pte + i);
+
+		if (pte_none(entry))
+			continue;
+		if (zero_ok && pte_present(entry) &&
+		    is_zero_pfn(pte_pfn(entry))) {
+			zero = true;
+			continue;
+		}
+		return RL_PT_USED;
+	}
+	return zero ? RL_PT_ZERO : RL_PT_EMPTY;
+}
+
+/* True if @pmdval (read without a lock) points to a PTE table. */
+static bool rl_pmd_is_table(pmd_t pmdval)
+{
+	return !pmd_none(pmdval) && pmd_present(pmdval) &&
+	       !pmd_trans_huge(pmdval) && !pmd_devmap(pmdval) &&
+	       !pmd_bad(pmdval);
+}
+
+/*
+ * Holds the lock of the file THP that collapse_pte_mapped_thp() would hold
+ * while it works on this table (RL_PT_LOCK_FILE_THP).  Called under the
+ * PMD and PTE locks: a collapse between its scan and its own free of the
+ * table holds that folio locked and in the page cache, and one that has
+ * not scanned yet will find the PMD cleared.  Returns the locked folio
+ * (the caller unlocks and puts it), NULL if there is none to hold, or an
+ * ERR_PTR if it is busy.
+ */
+static struct folio *rl_pt_lock_file_thp(struct rl_pt_span *span,
+					 unsigned long haddr)
+{
+	struct vm_area_struct *vma = span->thp_vma;
+	struct folio *folio;
+
+	if (!vma)
+		return NULL;
+	/* no FGP flags: a lookup that neither sleeps nor allocates */
+	folio = __filemap_get_folio(vma->vm_file->f_mapping,
+				    linear_page_index(vma, haddr), 0, 0);
+	if (IS_ERR_OR_NULL(folio))
+		return NULL;
+	if (!folio_test_large(folio)) {
+		folio_put(folio);
+		return NULL;
+	}
+	if (folio_trylock(folio))
+		return folio;
+	folio_put(folio);
+	return ERR_PTR(-EBUSY);
+}
+
+/*
+ * Under the PMD and PTE locks: clears the zero-page entries (if @state
+ * says there are some) and the PMD.  The caller flushes the TLB.
+ */
+static void rl_pt_unhook(struct mm_struct *mm, pmd_t *pmd, pte_t *pte,
+			 unsigned long haddr, enum rl_pt_state state)
+{
+	int i;
+
+	if (state == RL_PT_ZERO) {
+		for (i = 0; i < PTRS_PER_PTE; i++) {
+			if (pte_none(ptep_get(pte + i)))
+				continue;
+			/* the kernel's own clear: page_table_check sees it */
+			ptep_get_and_clear(mm, haddr + i * PAGE_SIZE, pte + i);
+			rl_count(RL_C_pte_reclaim_zero_ptes, 1);
+		}
+	}
+	pmd_clear(pmd);
+}
+
+/*
+ * Steps 5 and 6 for one table whose rmap locks are held and whose
+ * notifier range is open.  Returns the counter that says why the table
+ * was kept, or -1 if it was freed.
+ */
+static int rl_pt_free_locked(struct mm_struct *mm, pmd_t *pmd,
+			     pmd_t pmdval, unsigned long haddr,
+			     struct rl_pt_span *span)
+{
+	spinlock_t *pml = pmd_lockptr(mm, pmd);
+	spinlock_t *ptl = pte_lockptr(mm, &pmdval);
+	struct folio *thp = NULL;
+	enum rl_pt_state state;
+	int reason = RL_C_pte_reclaim_skip_busy;
+	pmd_t mapped;
+	pte_t *pte;
+
+	if (!spin_trylock(pml))
+		return reason;
+	if (!pmd_same(rl_pmdp_get_lockless(pmd), pmdval))
+		goto out_pml;
+	if (ptl != pml && !spin_trylock(ptl))
+		goto out_pml;
+	pte = rl_pte_map(pmd, haddr, &mapped);
+	if (!rl_pte_mapped(pte))
+		goto out_ptl;
+	if (!pmd_same(mapped, pmdval))
+		goto out_unmap;
+	thp = rl_pt_lock_file_thp(span, haddr);
+	if (IS_ERR(thp))
+		goto out_unmap;
+	state = rl_pt_state_of(pte, span->zero_ok);
+	if (state == RL_PT_USED) {
+		reason = RL_C_pte_reclaim_skip_not_empty;
+		goto out_unmap;
+	}
+	rl_pt_unhook(mm, pmd, pte, haddr, state);
+	reason = -1;
+out_unmap:
+	pte_unmap(pte);
+out_ptl:
+	if (ptl != pml)
+		spin_unlock(ptl);
+out_pml:
+	spin_unlock(pml);
+	if (!IS_ERR_OR_NULL(thp)) {
+		folio_unlock(thp);
+		folio_put(thp);
+	}
+	if (reason >= 0)
+		return reason;
+
+	/* No CPU may keep a cached walk into the table once it is reused. */
+	static_call(rl_flush_tlb_mm_range)(mm, haddr, haddr + PMD_SIZE,
+					   PAGE_SHIFT, true);
+	return -1;
+}
+
+/* One PTE table, the one covering [@haddr, @haddr + PMD_SIZE). */
+static void rl_pt_reclaim_table(struct mm_struct *mm, unsigned long haddr,
+				bool zero_pages)
+{
+	struct mmu_notifier_range range;
+	struct rl_pt_span span;
+	pmd_t *pmd, pmdval, mapped;
+	enum rl_pt_state state;
+	int reason;
+	pte_t *pte;
+
+	pmd = rl_pmd_of(mm, haddr);
+	if (!pmd)
+		return;
+	pmdval = rl_pmdp_get_lockless(pmd);
+	if (!rl_pmd_is_table(pmdval))
+		return;
+	rl_count(RL_C_pte_reclaim_tables_scanned, 1);
+
+	rl_pt_span_of(mm, haddr, zero_pages, &span);
+	if (!span.supported) {
+		rl_count(RL_C_pte_reclaim_skip_vma, 1);
+		return;
+	}
+
+	/* Step 2: a racy look, confirmed under the locks below. */
+	pte = rl_pte_map(pmd, haddr, &mapped);
+	if (!rl_pte_mapped(pte)) {
+		/* the PMD changed since it was read */
+		rl_count(RL_C_pte_reclaim_skip_busy, 1);
+		return;
+	}
+	state = rl_pt_state_of(pte, span.zero_ok);
+	pte_unmap(pte);
+	if (state == RL_PT_USED) {
+		rl_count(RL_C_pte_reclaim_skip_not_empty, 1);
+		return;
+	}
+	if (span.keep_uffd) {
+		rl_count(RL_C_pte_reclaim_skip_vma, 1);
+		return;
+	}
+
+	if (!rl_pt_rmap_trylock(&span)) {
+		rl_count(RL_C_pte_reclaim_skip_busy, 1);
+		return;
+	}
+	rl_mmu_clear_start(&range, mm, haddr, haddr + PMD_SIZE);
+	reason = rl_pt_free_locked(mm, pmd, mapped, haddr, &span);
+	rl_mmu_clear_end(&range);
+	if (reason < 0)
+		rl_pt_free(mm, mapped);
+	rl_pt_rmap_unlock(&span, span.nr_rmap);
+
+	if (reason >= 0) {
+		rl_count(reason, 1);
+		return;
+	}
+	rl_count(RL_C_pte_reclaim_tables_freed, 1);
+	rl_count(RL_C_pte_reclaim_bytes_freed, PAGE_SIZE);
+}
+
+int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
+{
+	unsigned long start = req->whole_mm ? 0 : req->start;
+	unsigned long end = req->whole_mm ? TASK_SIZE_MAX : req->end;
+	unsigned long addr, vend, next = 0;	/* first table not yet seen */
+	struct vm_area_struct *vma;
+	u64 t0 = ktime_get_ns();
+	int ret = 0;
+
+	if (rl_pt_mmap_lock_killable(mm))
+		return -EINTR;
+	{
+		VMA_ITERATOR(vmi, mm, start);
+
+		for_each_vma_range(vmi, vma, end) {
+			addr = ALIGN_DOWN(max(start, vma->vm_start), PMD_SIZE);
+			addr = max(addr, next);
+			vend = min(end, vma->vm_end);
+			for (; addr < vend; addr = next) {
+				next = addr + PMD_SIZE;
+				rl_pt_reclaim_table(mm, addr, req->pte_zero);
+				if (fatal_signal_pending(current)) {
+					ret = -EINTR;
+					goto out;
+				}
+				/* Only our reference is left: it has exited. */
+				if (atomic_read(&mm->mm_users) <= 1) {
+					ret = -ESRCH;
+					goto out;
+				}
+				cond_resched();
+			}
+		}
+	}
+out:
+	rl_pt_mmap_unlock(mm);
+	rl_count(RL_C_pte_reclaim_runs, 1);
+	rl_count(RL_C_pte_reclaim_ns, ktime_get_ns() - t0);
+	return ret;
+}

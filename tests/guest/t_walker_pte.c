@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The empty-PTE-table walker (walker pte_reclaim), on this process:
+ *  - sparse: 16 GiB of address space, one page touched per 2 MiB (8192
+ *    tables), MADV_DONTNEED on them: the kernel keeps the empty tables,
+ *    pte_reclaim frees them all, and VmPTE / PageTables drop by exactly
+ *    tables_freed x 4 KiB;
+ *  - the range is usable again: reads give zeros, writes stick;
+ *  - tables kept as not empty: one mapped page, one swap entry, one
+ *    uffd-wp marker; their data intact;
+ *  - a table spanning an unsupported VMA is kept, counted as such;
+ *  - pte_reclaim_zero: tables only read (zero page) freed when asked.
+ * Usage: t_walker_pte [group]   (sparse, kept, vma, zero)
+ */
+#include "walker_lib.h"
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#define SPARSE_LEN (16UL << 30)
+#define SPARSE_TABLES (SPARSE_LEN / PMD_SZ)
+#define C(r, name) ((r)->c.v[RL_C_pte_reclaim_##name])
+
+static long long vm_pte_kb(void)
+{
+	return field_in("/proc/self/status", "VmPTE");
+}
+
+/*
+ * PageTables (kB) once freeing has settled: 6.12 frees tables after an
+ * RCU grace period, so wait until two reads 50 ms apart agree.
+ */
+static long long page_tables_kb(void)
+{
+	long long a = field_in("/proc/meminfo", "PageTables"), b;
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		usleep(50000);
+		b = field_in("/proc/meminfo", "PageTables");
+		if (b == a)
+			break;
+		a = b;
+	}
+	return a;
+}
+
+/* len bytes of 2 MiB-aligned address space, no THP, nothing reserved. */
+static char *map_sparse(size_t len)
+{
+	char *p = mmap(NULL, len + PMD_SZ, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED)
+		die("mmap sparse");
+	a = (char *)(((uintptr_t)p + PMD_SZ - 1) & ~(PMD_SZ - 1));
+	if (madvise(a, len, MADV_NOHUGEPAGE))
+		die("MADV_NOHUGEPAGE");
+	return a;
+}
+
+static void pte_walk(const void *start, size_t len, struct run *r)
+{
+	walk(0, start, len, "pte_reclaim", PARTIAL, 512, r);
+	if (r->rc || r->result)
+		diag("pte_reclaim: write %s, result %lld", errname(r->rc),
+		     r->result);
+}
+
+static void diag_pte(const char *name, const struct run *r)
+{
+	diag("%s: scanned %lld freed %lld bytes %lld zero_ptes %lld not_empty %lld busy %lld vma %lld, %.0f ns/table",
+	     name, C(r, tables_scanned), C(r, tables_freed), C(r, bytes_freed),
+	     C(r, zero_ptes), C(r, skip_not_empty), C(r, skip_busy),
+	     C(r, skip_vma),
+	     C(r, tables_scanned) > 0 ?
+		(double)r->elapsed_ns / C(r, tables_scanned) : 0.0);
+}
+
+/* The counters of a run add up: every table scanned is accounted for. */
+static void check_accounting(const char *name, const struct run *r)
+{
+	long long sum = C(r, tables_freed) + C(r, skip_not_empty) +
+			C(r, skip_busy) + C(r, skip_vma);
+
+	tap(!r->rc && r->result == 0 && C(r, runs) == 1 &&
+	    sum == C(r, tables_scanned) &&
+	    C(r, bytes_freed) == C(r, tables_freed) * (long long)PAGE_SZ,
+	    "%s: run ok, scanned %lld = freed + kept %lld, bytes %lld = freed x 4096",
+	    name, C(r, tables_scanned), sum, C(r, bytes_freed));
+}
+
+static void test_sparse(void)
+{
+	long long pte0, pte_touched, pte_dontneed, pte_after, pt_before, pt_after;
+	char *p = map_sparse(SPARSE_LEN);
+	size_t i, bad = 0;
+	struct run r;
+
+	pte0 = vm_pte_kb();
+	for (i = 0; i < SPARSE_TABLES; i++)
+		*(uint64_t *)(p + i * PMD_SZ) = pattern_word(i, 7);
+	pte_touched = vm_pte_kb();
+	for (i = 0; i < SPARSE_TABLES; i++)
+		if (madvise(p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED))
+			die("MADV_DONTNEED");
+	pte_dontneed = vm_pte_kb();
+	diag("sparse: VmPTE %lld kB before, %lld kB with %lu tables, %lld kB after MADV_DONTNEED",
+	     pte0, pte_touched, SPARSE_TABLES, pte_dontneed);
+	tap(pte_touched - pte0 >= (long long)SPARSE_TABLES * 4,
+	    "sparse: touching one page per 2 MiB of 16 GiB costs >= %lu kB of tables (%lld)",
+	    SPARSE_TABLES * 4, pte_touched - pte0);
+	tap(pte_dontneed >= pte_touched - (long long)SPARSE_TABLES * 4 / 100,
+	    "sparse: MADV_DONTNEED leaves the empty tables (VmPTE %lld kB of %lld)",
+	    pte_dontneed, pte_touched);
+
+	pt_before = page_tables_kb();
+	pte_walk(p, SPARSE_LEN, &r);
+	pte_after = vm_pte_kb();
+	pt_after = page_tables_kb();
+	diag_pte("sparse", &r);
+	diag("sparse: VmPTE %lld -> %lld kB, PageTables %lld -> %lld kB, %.3f ms per 1000 tables",
+	     pte_dontneed, pte_after, pt_before, pt_after,
+	     r.elapsed_ns / 1e6 / (SPARSE_TABLES / 1000.0));
+	check_accounting("sparse", &r);
+	tap(C(&r, tables_scanned) == (long long)SPARSE_TABLES &&
+	    C(&r, tables_freed) == (long long)SPARSE_TABLES,
+	    "sparse: all %lu empty tables scanned and freed (%lld, %lld)",
+	    SPARSE_TABLES, C(&r, tables_scanned), C(&r, tables_freed));
+	tap(pte_dontneed - pte_after == C(&r, tables_freed) * 4,
+	    "sparse: VmPTE dropped by tables_freed x 4 kB (%lld kB)",
+	    pte_dontneed - pte_after);
+	tap(pt_before - pt_after >= C(&r, tables_freed) * 4 * 99 / 100,
+	    "sparse: PageTables dropped by tables_freed x 4 kB, +-1%% for others (%lld kB)",
+	    pt_before - pt_after);
+	tap((pte_dontneed - pte_after) * 100 >= (pte_touched - pte0) * 99,
+	    "sparse: >= 99%% of the page-table memory the range cost is back (%lld of %lld kB)",
+	    pte_dontneed - pte_after, pte_touched - pte0);
+
+	/* Usable again: zeros where nothing was written, then writes stick. */
+	for (i = 0; i < SPARSE_TABLES; i++)
+		if (*(volatile uint64_t *)(p + i * PMD_SZ + PAGE_SZ) != 0 ||
+		    *(volatile uint64_t *)(p + i * PMD_SZ) != 0)
+			bad++;
+	tap(bad == 0, "sparse: the range reads zeros after reclaim (%zu bad)",
+	    bad);
+	for (i = 0; i < SPARSE_TABLES; i++)
+		*(uint64_t *)(p + i * PMD_SZ + 8) = pattern_word(i, 9);
+	for (i = 0, bad = 0; i < SPARSE_TABLES; i++)
+		if (*(uint64_t *)(p + i * PMD_SZ + 8) != pattern_word(i, 9))
+			bad++;
+	tap(bad == 0 && vm_pte_kb() >= pte_after + (long long)SPARSE_TABLES * 4,
+	    "sparse: writes after reclaim stick, in new tables (%zu bad, VmPTE %lld kB)",
+	    bad, vm_pte_kb());
+	munmap(p, SPARSE_LEN);
+}
+
+/* One table per case, each 2 MiB aligned inside one mapping. */
+static void expect_kept(const char *name, const char *table)
+{
+	struct run r;
+
+	pte_walk(table, PMD_SZ, &r);
+	diag_pte(name, &r);
+	check_accounting(name, &r);
+	tap(C(&r, tables_scanned) == 1 && C(&r, tables_freed) == 0 &&
+	    C(&r, skip_not_empty) == 1,
+	    "%s: the table is kept, counted as not empty", name);
+}
+
+/* pagemap bits of the page at @addr in this process. */
+static uint64_t pagemap(const void *addr)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t e = 0;
+
+	if (fd < 0 || pread(fd, &e, 8, (uintptr_t)addr / PAGE_SZ * 8) != 8)
+		e = 0;
+	if (fd >= 0)
+		close(fd);
+	return e;
+}
+
+#define PM_PRESENT (1ULL << 63)
+#define PM_SWAP (1ULL << 62)
+#define PM_UFFD_WP (1ULL << 57)
+
+static void test_kept_page_and_swap(void)
+{
+	char *p = map_sparse(2 * PMD_SZ);
+	char *swapped = p + PMD_SZ + 5 * PAGE_SZ;
+
+	fill(p + 3 * PAGE_SZ, PAGE_SZ, 11);
+	fill(swapped, PAGE_SZ, 12);
+	if (madvise(swapped, PAGE_SZ, MADV_PAGEOUT))
+		die("MADV_PAGEOUT");
+	diag("kept: pagemap of the swapped page %#llx",
+	     (unsigned long long)pagemap(swapped));
+	tap((pagemap(swapped) & (PM_SWAP | PM_PRESENT)) == PM_SWAP,
+	    "kept: MADV_PAGEOUT left a swap entry");
+	expect_kept("kept: a table mapping one page", p);
+	expect_kept("kept: a table holding one swap entry", p + PMD_SZ);
+	expect_identical("kept: the mapped page", p + 3 * PAGE_SZ, PAGE_SZ, 11);
+	expect_identical("kept: the swapped page", swapped, PAGE_SZ, 12);
+	munmap(p, 2 * PMD_SZ);
+}
+
+/*
+ * A uffd-wp marker: a write-protected page of a shmem (memfd) mapping
+ * registered for uffd-wp, then zapped, leaves a marker in its PTE.
+ */
+static void test_kept_uffd_wp(void)
+{
+	struct uffdio_api api = {
+		.api = UFFD_API,
+		.features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM,
+	};
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
+	struct uffdio_writeprotect wp = { .mode = UFFDIO_WRITEPROTECT_MODE_WP };
+	int uffd, memfd;
+	char *p, *page;
+	void *m;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	memfd = memfd_create("rl-uffd-wp", 0);
+	if (uffd < 0 || memfd < 0 || ioctl(uffd, UFFDIO_API, &api) ||
+	    ftruncate(memfd, 2 * PMD_SZ)) {
+		tap(0, "kept: uffd-wp on shmem unavailable: %s", strerror(errno));
+		return;
+	}
+	/* a 2 MiB-aligned shared mapping of the memfd */
+	p = map_sparse(PMD_SZ);
+	m = mmap(p, PMD_SZ, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 memfd, 0);
+	if (m == MAP_FAILED)
+		die("mmap memfd");
+	page = p + 7 * PAGE_SZ;
+	fill(page, PAGE_SZ, 13);
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = PMD_SZ;
+	wp.range.start = (uintptr_t)page;
+	wp.range.len = PAGE_SZ;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg) ||
+	    ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) ||
+	    madvise(page, PAGE_SZ, MADV_DONTNEED))
+		die("uffd-wp register, protect, zap");
+	diag("kept: pagemap of the zapped uffd-wp page %#llx",
+	     (unsigned long long)pagemap(page));
+	tap((pagemap(page) & (PM_UFFD_WP | PM_PRESENT)) == PM_UFFD_WP,
+	    "kept: zapping a uffd-wp page left a marker");
+	expect_kept("kept: a table holding one uffd-wp marker", p);
+	/* a read needs no uffd answer: the page cache still has the data */
+	expect_identical("kept: the uffd-wp page", page, PAGE_SZ, 13);
+	munmap(p, PMD_SZ);
+	close(uffd);
+	close(memfd);
+}
+
+/*
+ * Every process has the vDSO, a special mapping (no file, not anonymous):
+ * over the whole address space, its table is kept as unsupported.
+ */
+static void test_unsupported_vma(void)
+{
+	struct timespec ts;
+	struct run r;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* through the vDSO */
+	pte_walk(NULL, 0, &r);
+	diag_pte("vma: range all", &r);
+	check_accounting("vma: range all", &r);
+	tap(C(&r, skip_vma) >= 1,
+	    "vma: range all keeps the vDSO's table as an unsupported VMA (%lld)",
+	    C(&r, skip_vma));
+}
+
+static void test_zero(void)
+{
+	size_t n = 64, i, bad = 0;
+	char *p = map_sparse(n * PMD_SZ);
+	long long pte_before;
+	struct run r;
+
+	for (i = 0; i < n; i++)
+		bad += *(volatile char *)(p + i * PMD_SZ + 17 * PAGE_SZ) != 0;
+	tap(bad == 0 && pagemap(p + 17 * PAGE_SZ) & PM_PRESENT,
+	    "zero: %zu tables mapping only the zero page (reads give zeros)",
+	    n);
+
+	pte_walk(p, n * PMD_SZ, &r);
+	diag_pte("zero: pte_reclaim_zero 0", &r);
+	tap(C(&r, tables_freed) == 0 && C(&r, skip_not_empty) == (long long)n,
+	    "zero: pte_reclaim_zero 0 keeps them as not empty");
+
+	knob_write("pte_reclaim_zero", "1");
+	pte_before = vm_pte_kb();
+	pte_walk(p, n * PMD_SZ, &r);
+	knob_write("pte_reclaim_zero", "0");
+	diag_pte("zero: pte_reclaim_zero 1", &r);
+	check_accounting("zero", &r);
+	tap(C(&r, tables_freed) == (long long)n &&
+	    C(&r, zero_ptes) == (long long)n &&
+	    pte_before - vm_pte_kb() == (long long)n * 4,
+	    "zero: pte_reclaim_zero 1 frees all %zu tables, zaps %zu zero PTEs, VmPTE -%lld kB",
+	    n, n, pte_before - vm_pte_kb());
+	for (i = 0, bad = 0; i < n; i++)
+		bad += *(volatile char *)(p + i * PMD_SZ + 17 * PAGE_SZ) != 0;
+	tap(bad == 0, "zero: reads still give zeros (%zu bad)", bad);
+
+	/* mlocked (read-only, so mlock maps the zero page): never zapped */
+	if (mprotect(p, PMD_SZ, PROT_READ) || mlock(p, PMD_SZ))
+		die("mprotect, mlock");
+	knob_write("pte_reclaim_zero", "1");
+	pte_walk(p, PMD_SZ, &r);
+	knob_write("pte_reclaim_zero", "0");
+	diag_pte("zero: mlocked", &r);
+	tap(pagemap(p + 5 * PAGE_SZ) & PM_PRESENT &&
+	    C(&r, tables_freed) == 0 && C(&r, zero_ptes) == 0 &&
+	    C(&r, skip_not_empty) == 1,
+	    "zero: an mlocked range's zero-page table is kept as not empty");
+	munlock(p, PMD_SZ);
+	munmap(p, n * PMD_SZ);
+}
+
+int main(int argc, char **argv)
+{
+	struct walker_env e;
+
+	walker_start(argc, argv, &e);
+	if (want("sparse"))
+		test_sparse();
+	if (want("kept")) {
+		test_kept_page_and_swap();
+		test_kept_uffd_wp();
+	}
+	if (want("vma"))
+		test_unsupported_vma();
+	if (want("zero"))
+		test_zero();
+	return walker_end("t_walker_pte", &e, 0);
+}
