@@ -72,7 +72,10 @@ smoke_walker() {
 
 smoke_pte() {
 	load || return
-	timeout $TIMEOUT ./t_walker_pte
+	rc=0
+	timeout $TIMEOUT ./t_walker_pte || rc=1
+	timeout $TIMEOUT ./t_walker_pte_stress 20 || rc=1
+	return $rc
 }
 
 # scripts/reclaimctl (/bin/reclaimctl in the guest), from a fresh load.
