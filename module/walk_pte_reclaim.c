@@ -89,12 +89,12 @@ static void rl_pt_span_of(struct mm_struct *mm, unsigned long haddr,
 {
 	unsigned long hend = haddr + PMD_SIZE;
 	struct vm_area_struct *vma;
-	VMA_ITERATOR(vmi, mm, haddr);
 
 	memset(span, 0, sizeof(*span));
 	span->supported = true;
 	span->zero_ok = zero_pages;
-	for_each_vma_range(vmi, vma, hend) {
+	for (vma = find_vma(mm, haddr); vma && vma->vm_start < hend;
+	     vma = find_vma(mm, vma->vm_end)) {
 		if (!rl_pt_vma_supported(vma)) {
 			span->supported = false;
 			return;
@@ -227,61 +227,75 @@ static void rl_pt_unhook(struct mm_struct *mm, pmd_t *pmd, pte_t *pte,
 }
 
 /*
- * Steps 5 and 6 for one table whose rmap locks are held and whose
- * notifier range is open.  Returns the counter that says why the table
- * was kept, or -1 if it was freed.
+ * Step 5's last look, under the PMD and PTE locks: the PMD still points to
+ * the table that was looked at, no file THP collapse is working on it,
+ * and it is still empty.  Then it is unhooked.  Returns the counter that
+ * says why the table was kept, or -1 if it was unhooked.
  */
-static int rl_pt_free_locked(struct mm_struct *mm, pmd_t *pmd,
-			     pmd_t pmdval, unsigned long haddr,
-			     struct rl_pt_span *span)
+static int rl_pt_unhook_checked(struct mm_struct *mm, pmd_t *pmd,
+				pmd_t pmdval, unsigned long haddr,
+				struct rl_pt_span *span)
 {
-	spinlock_t *pml = pmd_lockptr(mm, pmd);
-	spinlock_t *ptl = pte_lockptr(mm, &pmdval);
-	struct folio *thp = NULL;
-	enum rl_pt_state state;
 	int reason = RL_C_pte_reclaim_skip_busy;
+	struct folio *thp;
 	pmd_t mapped;
 	pte_t *pte;
 
-	if (!spin_trylock(pml))
-		return reason;
-	if (!pmd_same(rl_pmdp_get_lockless(pmd), pmdval))
-		goto out_pml;
-	if (ptl != pml && !spin_trylock(ptl))
-		goto out_pml;
 	pte = rl_pte_map(pmd, haddr, &mapped);
 	if (!rl_pte_mapped(pte))
-		goto out_ptl;
-	if (!pmd_same(mapped, pmdval))
-		goto out_unmap;
-	thp = rl_pt_lock_file_thp(span, haddr);
-	if (IS_ERR(thp))
-		goto out_unmap;
-	state = rl_pt_state_of(pte, span->zero_ok);
-	if (state == RL_PT_USED) {
-		reason = RL_C_pte_reclaim_skip_not_empty;
-		goto out_unmap;
-	}
-	rl_pt_unhook(mm, pmd, pte, haddr, state);
-	reason = -1;
-out_unmap:
-	pte_unmap(pte);
-out_ptl:
-	if (ptl != pml)
-		spin_unlock(ptl);
-out_pml:
-	spin_unlock(pml);
-	if (!IS_ERR_OR_NULL(thp)) {
-		folio_unlock(thp);
-		folio_put(thp);
-	}
-	if (reason >= 0)
 		return reason;
+	thp = pmd_same(mapped, pmdval) ? rl_pt_lock_file_thp(span, haddr) :
+					 ERR_PTR(-EAGAIN);
+	if (!IS_ERR(thp)) {
+		enum rl_pt_state state = rl_pt_state_of(pte, span->zero_ok);
 
-	/* No CPU may keep a cached walk into the table once it is reused. */
-	static_call(rl_flush_tlb_mm_range)(mm, haddr, haddr + PMD_SIZE,
-					   PAGE_SHIFT, true);
-	return -1;
+		if (state == RL_PT_USED) {
+			reason = RL_C_pte_reclaim_skip_not_empty;
+		} else {
+			rl_pt_unhook(mm, pmd, pte, haddr, state);
+			reason = -1;
+		}
+		if (thp) {
+			folio_unlock(thp);
+			folio_put(thp);
+		}
+	}
+	pte_unmap(pte);
+	return reason;
+}
+
+/* Step 5 with the PMD lock held: the PTE lock too, if it is another. */
+static int rl_pt_unhook_pml_held(struct mm_struct *mm, spinlock_t *pml,
+				 pmd_t *pmd, pmd_t pmdval, unsigned long haddr,
+				 struct rl_pt_span *span)
+{
+	spinlock_t *ptl = pte_lockptr(mm, &pmdval);
+	int reason;
+
+	if (ptl == pml)
+		return rl_pt_unhook_checked(mm, pmd, pmdval, haddr, span);
+	if (!spin_trylock(ptl))
+		return RL_C_pte_reclaim_skip_busy;
+	reason = rl_pt_unhook_checked(mm, pmd, pmdval, haddr, span);
+	spin_unlock(ptl);
+	return reason;
+}
+
+/* Step 5: the PMD lock, never waited for; the PMD must not have changed. */
+static int rl_pt_unhook_locked(struct mm_struct *mm, pmd_t *pmd,
+			       pmd_t pmdval, unsigned long haddr,
+			       struct rl_pt_span *span)
+{
+	spinlock_t *pml = pmd_lockptr(mm, pmd);
+	int reason = RL_C_pte_reclaim_skip_busy;
+
+	if (!spin_trylock(pml))
+		return reason;
+	if (pmd_same(rl_pmdp_get_lockless(pmd), pmdval))
+		reason = rl_pt_unhook_pml_held(mm, pml, pmd, pmdval, haddr,
+					       span);
+	spin_unlock(pml);
+	return reason;
 }
 
 /* One PTE table, the one covering [@haddr, @haddr + PMD_SIZE). */
@@ -332,7 +346,11 @@ static void rl_pt_reclaim_table(struct mm_struct *mm, unsigned long haddr,
 		return;
 	}
 	rl_mmu_clear_start(&range, mm, haddr, haddr + PMD_SIZE);
-	reason = rl_pt_free_locked(mm, pmd, mapped, haddr, &span);
+	reason = rl_pt_unhook_locked(mm, pmd, mapped, haddr, &span);
+	if (reason < 0)
+		/* No CPU may keep a cached walk into the table. */
+		static_call(rl_flush_tlb_mm_range)(mm, haddr, haddr + PMD_SIZE,
+						   PAGE_SHIFT, true);
 	rl_mmu_clear_end(&range);
 	if (reason < 0)
 		rl_pt_free(mm, mapped);
