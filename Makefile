@@ -10,8 +10,10 @@
 # make lint            checkpatch --strict and sparse on our sources
 # make check           build for every kernel of the matrix, boot each in
 #                      QEMU and run the guest suite
-# make demo            the main job: boot 6.12, load, page out large folios,
-#                      show the counters beside /proc/vmstat
+# make demo            the main job: boot 6.12, load, page out large folios
+#                      (stock, then the walker), free empty PTE tables,
+#                      each step's counters side by side (reclaimctl diff)
+# make bench           the side-by-side benchmark: BENCHMARKS.md, bench/
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -53,11 +55,15 @@ $(BUILD)/tests/bin/%: tests/guest/%.c $(wildcard tests/guest/*.h) include/reclai
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< -lpthread
 
-# The walker tests also link their shared library (the shortest stem wins:
-# this rule, not the one above, builds t_walker_*).
+# The walker tests and the benchmark also link their shared library (the
+# shortest stem wins: these rules, not the one above, build them).
 WALKER_LIB := $(wildcard tests/guest/lib/*.c)
 
 $(BUILD)/tests/bin/t_walker_%: tests/guest/t_walker_%.c $(WALKER_LIB) $(wildcard tests/guest/*.h) include/reclaimlab_counters.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(WALKER_LIB) -lpthread
+
+$(BUILD)/tests/bin/bench_%: tests/guest/bench_%.c $(WALKER_LIB) $(wildcard tests/guest/*.h) include/reclaimlab_counters.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(WALKER_LIB) -lpthread
 
@@ -73,4 +79,9 @@ check:
 demo:
 	scripts/demo.sh
 
-.PHONY: all install clean module tests-bin lint check demo
+# Boots each kernel once and measures everything side by side; writes
+# BENCHMARKS.md and bench/ (JSON per kernel, charts).
+bench:
+	scripts/bench.sh
+
+.PHONY: all install clean module tests-bin lint check demo bench

@@ -17,6 +17,8 @@
 #define RL_WRITE_MAX 64
 
 static struct dentry *rl_dir;
+/* Kernel lockdown: files are offered read-only and writes refused. */
+static bool rl_read_only;
 
 /*
  * Copies a write into @buf as a string with surrounding white space
@@ -258,6 +260,9 @@ static int rl_knob_open(struct inode *inode, struct file *file)
 		return -EACCES;
 	if ((file->f_mode & FMODE_WRITE) && !knob->store)
 		return -EACCES;
+	/* what debugfs itself answers under lockdown */
+	if ((file->f_mode & FMODE_WRITE) && rl_read_only)
+		return -EPERM;
 	/* A write-only open needs no seq_file. */
 	if (!(file->f_mode & FMODE_READ))
 		return nonseekable_open(inode, file);
@@ -295,16 +300,22 @@ static const struct file_operations rl_knob_fops = {
 	.release = rl_knob_release,
 };
 
-int rl_debugfs_init(void)
+/* @read_only: under kernel lockdown; write-only files are left out. */
+int rl_debugfs_init(bool read_only)
 {
 	const struct rl_knob *knob;
 
+	rl_read_only = read_only;
 	rl_dir = debugfs_create_dir(RL_NAME, NULL);
 	if (IS_ERR(rl_dir))
 		return PTR_ERR(rl_dir);
-	for (knob = rl_knobs; knob < rl_knobs + ARRAY_SIZE(rl_knobs); knob++)
-		debugfs_create_file(knob->name, knob->mode, rl_dir,
-				    (void *)knob, &rl_knob_fops);
+	for (knob = rl_knobs; knob < rl_knobs + ARRAY_SIZE(rl_knobs); knob++) {
+		if (read_only && !knob->show)
+			continue;
+		debugfs_create_file(knob->name,
+				    read_only ? knob->mode & 0444 : knob->mode,
+				    rl_dir, (void *)knob, &rl_knob_fops);
+	}
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  */
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/security.h>
 #include "reclaimlab.h"
 
 static bool probes = true;
@@ -16,6 +17,27 @@ static char *test_require_symbol;
 module_param(test_require_symbol, charp, 0444);
 MODULE_PARM_DESC(test_require_symbol,
 		 "For the test suite: one more kernel symbol the load requires, to check that a missing one is refused by name");
+
+static bool test_lockdown;
+module_param(test_lockdown, bool, 0444);
+MODULE_PARM_DESC(test_lockdown,
+		 "For the test suite: behave as under kernel lockdown (debugfs read-only)");
+
+/*
+ * Kernel lockdown (integrity mode, which Secure Boot turns on) lets no one
+ * open a debugfs file that has a write bit, for reading or writing.  The
+ * module then offers every readable file read-only and says what is lost.
+ */
+static bool rl_debugfs_locked_down(void)
+{
+	if (!test_lockdown && !security_locked_down(LOCKDOWN_DEBUGFS))
+		return false;
+	pr_warn(RL_NAME ": kernel lockdown%s: debugfs is read-only, so reclaimlab offers its files read-only\n",
+		test_lockdown ? " (simulated by test_lockdown=1)" : "");
+	pr_warn(RL_NAME ": works: the kretprobe counters (read stats and last), probes as the probes= parameter set them, symbols\n");
+	pr_warn(RL_NAME ": does not work: pid, range, walker, split, batch, pte_reclaim_zero and trigger cannot be written (no walker runs), stats cannot be reset, probes cannot be switched\n");
+	return true;
+}
 
 static int __init reclaimlab_init(void)
 {
@@ -32,7 +54,7 @@ static int __init reclaimlab_init(void)
 		if (ret)
 			goto out_probes;
 	}
-	ret = rl_debugfs_init();
+	ret = rl_debugfs_init(rl_debugfs_locked_down());
 	if (ret)
 		goto out_probes;
 	pr_info(RL_NAME ": loaded, probes %s\n", probes ? "on" : "off");
@@ -57,3 +79,4 @@ module_exit(reclaimlab_exit);
 
 MODULE_DESCRIPTION("Large-folio reclaim lab: kprobe observers and batched reclaim walkers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION("0.2");

@@ -85,7 +85,7 @@ int rl_walk_pageout(const struct rl_request *req, struct mm_struct *mm,
 int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm);
 
 /* knobs.c */
-int rl_debugfs_init(void);
+int rl_debugfs_init(bool read_only);
 void rl_debugfs_exit(void);
 
 #endif /* RECLAIMLAB_H */

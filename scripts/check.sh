@@ -72,6 +72,17 @@ scan_selftest() {
 }
 scan_selftest
 
+# DKMS: `dkms add` + `dkms build` against every kernel of the matrix.
+t0=$(date +%s)
+mkdir -p "$RL_LOGS"
+st=ok
+"$RL_TOP/scripts/dkms-check.sh" >"$RL_LOGS/dkms.log" 2>&1 || st=FAIL
+cat "$RL_LOGS/dkms.log"
+p=$(awk 'END { print $2 }' "$RL_LOGS/dkms.log")
+f=$(awk 'END { print $4 }' "$RL_LOGS/dkms.log")
+case "$p/$f" in *[!0-9/]*|/*|*/) p=0 f=1 ;; esac
+record dkms $st "$p" "$f" $(($(date +%s) - t0))
+
 for kver in $(echo "$matrix" | awk '{ print $2 }'); do
 	t0=$(date +%s)
 	if ! make -C "$RL_TOP" module KVER="$kver"; then

@@ -14,5 +14,5 @@ make -s -C "$RL_TOP" module KVER="$kver" >/dev/null
 make -s -C "$RL_TOP" tests-bin >/dev/null
 # The walk-through prints its table as TAP diagnostics ("# ...").
 "$RL_TOP/scripts/guest.sh" --tests demo --name "demo-$kver" "$kver" |
-	sed -n 's/^\[[^]]*\] //; s/^# \{0,1\}//p; /^PASS\|^FAIL/p' |
+	sed -n 's/^\[[^]]*\] //; s/^# \{0,1\}//p; /^ok \|^not ok \|^PASS\|^FAIL/p' |
 	grep -v '^--- demo$'

@@ -11,7 +11,7 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 
 TOOLS="linux-source-6.12 make gcc libc6-dev bc flex bison libelf-dev kmod cpio xz-utils zstd
-	busybox-static qemu-system-x86 sparse perl python3 file"
+	busybox-static qemu-system-x86 sparse perl python3 file dkms openssl"
 
 missing() {
 	for p in "$@"; do

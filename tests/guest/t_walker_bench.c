@@ -10,35 +10,11 @@
  * (bench).
  */
 #include "walker_lib.h"
-#include <sys/syscall.h>
-#include <sys/uio.h>
 
 #define BENCH (32UL << 20)		/* side by side, per size */
 
 /* ------------------------------------------------------------------ */
 /* Side by side with stock MADV_PAGEOUT                               */
-
-/* process_madvise(MADV_PAGEOUT) on self; madvise() if it is missing. */
-static int stock_pageout(void *p, size_t len)
-{
-	static int pidfd = -2;
-	struct iovec iov = { .iov_base = p, .iov_len = len };
-	long n;
-
-	if (pidfd == -2)
-		pidfd = syscall(SYS_pidfd_open, getpid(), 0);
-	if (pidfd >= 0) {
-		n = syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_PAGEOUT,
-			    0);
-		if (n == (long)len)
-			return 0;
-		if (n >= 0)
-			return EIO;
-		if (errno != ENOSYS)
-			return errno;
-	}
-	return madvise(p, len, MADV_PAGEOUT) ? errno : 0;
-}
 
 struct bench {
 	double secs;

@@ -51,6 +51,11 @@ void scan(pid_t pid, const void *addr, size_t len, struct span *s);
 long long pmd_mapped_kb(void);
 int mglru(void);
 
+/* process_madvise(MADV_PAGEOUT) on self (madvise() where it is missing):
+ * the stock path; 0 or an errno.
+ */
+int stock_pageout(void *p, size_t len);
+
 /* Driving the walker */
 struct run {
 	int rc;			/* the trigger write: 0 or an errno */

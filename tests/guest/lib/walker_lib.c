@@ -6,9 +6,9 @@
  * page; driving the walker through the knobs and judging each run.
  */
 #include "walker_lib.h"
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
-
-
 
 const char *const split_name[] = { "never", "partial", "always" };
 
@@ -446,4 +446,25 @@ int walker_end(const char *prog, const struct walker_env *e, int failures)
 	restore_thp();
 	diag("%s: %.1f s", prog, now() - e->t0);
 	return failures || rl_failures ? 1 : 0;
+}
+
+int stock_pageout(void *p, size_t len)
+{
+	static int pidfd = -2;
+	struct iovec iov = { .iov_base = p, .iov_len = len };
+	long n;
+
+	if (pidfd == -2)
+		pidfd = syscall(SYS_pidfd_open, getpid(), 0);
+	if (pidfd >= 0) {
+		n = syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_PAGEOUT,
+			    0);
+		if (n == (long)len)
+			return 0;
+		if (n >= 0)
+			return EIO;
+		if (errno != ENOSYS)
+			return errno;
+	}
+	return madvise(p, len, MADV_PAGEOUT) ? errno : 0;
 }

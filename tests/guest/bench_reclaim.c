@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * make bench's guest side: everything measured side by side in one boot,
+ * each result one line "BENCH {json}" that scripts/bench-report.py turns
+ * into the table, the JSON file, the charts and BENCHMARKS.md.  Times are
+ * TCG-emulated: only their ratios mean something.  Every run checks the
+ * data it paged out or kept, and says how many pages were bad.
+ *
+ *   pageout     per large-folio size the kernel offers and small pages:
+ *               stock process_madvise(MADV_PAGEOUT), the module's walker
+ *               (defaults), the walker with batch 1 + split always (the
+ *               unbatched baseline) and, where DAMON is, DAMOS pageout;
+ *   probes      stock MADV_PAGEOUT with the kretprobes off and on;
+ *   pte_reclaim 1k, 10k and 100k empty tables;
+ *   reference   upstream PT_RECLAIM's workload: mmap 50 GiB, 25,600 times
+ *               populate 2 MiB and MADV_DONTNEED it; VmPTE before and
+ *               after pte_reclaim.
+ * Usage: bench_reclaim [group]
+ */
+#include "walker_lib.h"
+#include <sys/utsname.h>
+
+#define PAGEOUT_LEN (64UL << 20)
+#define DAMON "/sys/kernel/mm/damon/admin/kdamonds/"
+#define REF_LEN (50UL << 30)
+#define REF_STEPS 25600UL
+
+static long long vm_pte_kb(void)
+{
+	return field_in("/proc/self/status", "VmPTE");
+}
+
+/* ------------------------------------------------------------------ */
+/* DAMOS pageout of [p, p + len) of this process                       */
+
+static int damon_write(const char *rel, const char *value)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), DAMON "%s", rel);
+	return write_bytes(path, value, strlen(value), -1);
+}
+
+/*
+ * One kdamond, one vaddr context on this process with the region as its
+ * only initial region, one scheme that matches everything with action
+ * pageout.  The ops update (which would widen the regions to the whole
+ * address space) is pushed beyond the run.  0 or an errno.
+ */
+static int damos_pageout(void *p, size_t len, double timeout)
+{
+	char buf[64];
+	long long want = len / 1024 * 99 / 100, swap0 = self_swap_kb();
+	double t_end = now() + timeout;
+	int err;
+
+	err = damon_write("nr_kdamonds", "1");
+	err = err ?: damon_write("0/contexts/nr_contexts", "1");
+	err = err ?: damon_write("0/contexts/0/operations", "vaddr");
+	err = err ?: damon_write("0/contexts/0/monitoring_attrs/intervals/sample_us", "1000");
+	err = err ?: damon_write("0/contexts/0/monitoring_attrs/intervals/aggr_us", "10000");
+	err = err ?: damon_write("0/contexts/0/monitoring_attrs/intervals/update_us", "100000000");
+	err = err ?: damon_write("0/contexts/0/targets/nr_targets", "1");
+	snprintf(buf, sizeof(buf), "%d", getpid());
+	err = err ?: damon_write("0/contexts/0/targets/0/pid_target", buf);
+	err = err ?: damon_write("0/contexts/0/targets/0/regions/nr_regions", "1");
+	snprintf(buf, sizeof(buf), "%lu", (unsigned long)p + len);
+	err = err ?: damon_write("0/contexts/0/targets/0/regions/0/end", buf);
+	snprintf(buf, sizeof(buf), "%lu", (unsigned long)p);
+	err = err ?: damon_write("0/contexts/0/targets/0/regions/0/start", buf);
+	err = err ?: damon_write("0/contexts/0/schemes/nr_schemes", "1");
+	err = err ?: damon_write("0/contexts/0/schemes/0/action", "pageout");
+	err = err ?: damon_write("0/state", "on");
+	if (err)
+		return err;
+	while (self_swap_kb() - swap0 < want && now() < t_end)
+		usleep(5000);
+	damon_write("0/state", "off");
+	return self_swap_kb() - swap0 >= want ? 0 : ETIMEDOUT;
+}
+
+static int have_damon(void)
+{
+	return access(DAMON "nr_kdamonds", W_OK) == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* pageout                                                            */
+
+enum method { STOCK, MODULE, UNBATCHED, DAMOS, NR_METHODS };
+static const char *const method_name[] = {
+	"stock", "module", "module_batch1_always", "damos",
+};
+
+static void pageout_one(int kb, int pte_mapped, enum method m)
+{
+	uint64_t seed = 0xbe7c0000 + kb * 8 + pte_mapped * 4 + m;
+	long long walk_split = 0;
+	struct ksnap k;
+	struct run r;
+	double t0, secs;
+	size_t bad;
+	char *p;
+	int err;
+
+	p = populate(PAGEOUT_LEN, kb, pte_mapped, seed);
+	ksnap(&k);
+	t0 = now();
+	switch (m) {
+	case STOCK:
+		err = stock_pageout(p, PAGEOUT_LEN);
+		break;
+	case DAMOS:
+		err = damos_pageout(p, PAGEOUT_LEN, 60);
+		break;
+	default:
+		walk(0, p, PAGEOUT_LEN, "pageout",
+		     m == MODULE ? PARTIAL : ALWAYS, m == MODULE ? 512 : 1, &r);
+		err = r.rc;
+		walk_split = W(&r, split);
+	}
+	secs = now() - t0;
+	ksnap_delta(&k);
+	bad = verify(p, PAGEOUT_LEN, seed);
+	munmap(p, PAGEOUT_LEN);
+	printf("BENCH {\"kind\": \"pageout\", \"size\": \"%s%s\", \"kb\": %d, \"method\": \"%s\", \"mib\": %lu, \"secs\": %.6f, \"pages\": %lld, \"folios_whole\": %lld, \"splits\": %lld, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
+	       size_name(kb), pte_mapped ? " PTE-mapped" : "", kb,
+	       method_name[m], PAGEOUT_LEN >> 20, secs, k.swap_kb / 4,
+	       k.swpout, k.splits + walk_split, bad, err ? errname(err) : "");
+	tap(!err && !bad, "bench pageout %s%s %s: %.3f s, memory identical",
+	    size_name(kb), pte_mapped ? " PTE-mapped" : "", method_name[m],
+	    secs);
+}
+
+static void bench_pageout(const struct walker_env *e)
+{
+	int i, m, damon = have_damon();
+
+	if (!damon)
+		diag("DAMON sysfs absent: no DAMOS pageout on this kernel");
+	for (i = 0; i <= e->nr; i++) {
+		int kb = i < e->nr ? e->sizes[i][0] : 4;
+		int pte = i < e->nr ? e->sizes[i][1] : 0;
+
+		for (m = 0; m < NR_METHODS; m++)
+			if (m != DAMOS || damon)
+				pageout_one(kb, pte, m);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Probe overhead: stock pageout with the kretprobes off, then on      */
+
+static double stock_secs(int kb, uint64_t seed, size_t *bad)
+{
+	char *p = populate(PAGEOUT_LEN, kb, 0, seed);
+	double t0 = now(), secs;
+
+	stock_pageout(p, PAGEOUT_LEN);
+	secs = now() - t0;
+	*bad += verify(p, PAGEOUT_LEN, seed);
+	munmap(p, PAGEOUT_LEN);
+	return secs;
+}
+
+static void bench_probes(int large_kb)
+{
+	int sizes[] = { 4, large_kb }, i, rep;
+
+	for (i = 0; i < 2; i++) {
+		double off = 0, on = 0;
+		size_t bad = 0;
+
+		/* alternated, three each, so drift hits both alike */
+		for (rep = 0; rep < 3; rep++) {
+			knob_write("probes", "off");
+			off += stock_secs(sizes[i], 0x0ff0 + rep, &bad);
+			knob_write("probes", "on");
+			on += stock_secs(sizes[i], 0x00e0 + rep, &bad);
+		}
+		printf("BENCH {\"kind\": \"probes\", \"size\": \"%s\", \"mib\": %lu, \"runs\": 3, \"off_secs\": %.6f, \"on_secs\": %.6f, \"bad_pages\": %zu}\n",
+		       size_name(sizes[i]), PAGEOUT_LEN >> 20, off, on, bad);
+		tap(!bad, "bench probes %s: off %.3f s, on %.3f s, memory identical",
+		    size_name(sizes[i]), off, on);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* PTE-table reclaim                                                   */
+
+static char *map_sparse(size_t len)
+{
+	char *p = mmap(NULL, len + PMD_SZ, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap sparse");
+	p = (char *)(((uintptr_t)p + PMD_SZ - 1) & ~(PMD_SZ - 1));
+	madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+/*
+ * @n tables: one page touched in each, zapped with MADV_DONTNEED, except
+ * every 100th which keeps a page of data (checked after the walk).
+ */
+static void pte_one(size_t n)
+{
+	size_t len = n * PMD_SZ, i, bad = 0, kept = 0;
+	long long before, after;
+	struct run r;
+	char *p = map_sparse(len);
+
+	for (i = 0; i < n; i++)
+		fill(p + i * PMD_SZ, PAGE_SZ, i);
+	for (i = 0; i < n; i++) {
+		if (i % 100 == 0)
+			kept++;
+		else
+			madvise(p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED);
+	}
+	before = vm_pte_kb();
+	walk(0, p, len, "pte_reclaim", PARTIAL, 512, &r);
+	after = vm_pte_kb();
+	for (i = 0; i < n; i++)
+		if (i % 100 == 0 ? verify(p + i * PMD_SZ, PAGE_SZ, i) :
+		    *(volatile uint64_t *)(p + i * PMD_SZ) != 0)
+			bad++;
+	munmap(p, len);
+	printf("BENCH {\"kind\": \"pte_reclaim\", \"tables\": %zu, \"empty\": %zu, \"freed\": %lld, \"bytes_freed\": %lld, \"ns\": %lld, \"vmpte_before_kb\": %lld, \"vmpte_after_kb\": %lld, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
+	       n, n - kept, r.c.v[RL_C_pte_reclaim_tables_freed],
+	       r.c.v[RL_C_pte_reclaim_bytes_freed], r.elapsed_ns, before,
+	       after, bad, r.rc ? errname(r.rc) : "");
+	tap(!r.rc && !bad &&
+	    r.c.v[RL_C_pte_reclaim_tables_freed] == (long long)(n - kept),
+	    "bench pte_reclaim %zu tables: %lld freed in %.3f ms, data intact",
+	    n, r.c.v[RL_C_pte_reclaim_tables_freed], r.elapsed_ns / 1e6);
+}
+
+/* Upstream PT_RECLAIM's reference workload, and then the module. */
+static void reference(void)
+{
+	char *p = map_sparse(REF_LEN);
+	long long base = vm_pte_kb(), kernel, module;
+	size_t i, bad = 0;
+	struct run r;
+	double t0 = now(), secs;
+
+	for (i = 0; i < REF_STEPS; i++) {
+		char *q = p + i * PMD_SZ;
+
+		if (madvise(q, PMD_SZ, MADV_POPULATE_WRITE))
+			memset(q, 1, PMD_SZ);
+		madvise(q, PMD_SZ, MADV_DONTNEED);
+	}
+	secs = now() - t0;
+	kernel = vm_pte_kb();
+	walk(0, p, REF_LEN, "pte_reclaim", PARTIAL, 512, &r);
+	module = vm_pte_kb();
+	for (i = 0; i < REF_STEPS; i += 97)
+		bad += *(volatile uint64_t *)(p + i * PMD_SZ + 4096) != 0;
+	munmap(p, REF_LEN);
+	printf("BENCH {\"kind\": \"reference\", \"steps\": %lu, \"workload_secs\": %.3f, \"vmpte_start_kb\": %lld, \"vmpte_kernel_kb\": %lld, \"vmpte_module_kb\": %lld, \"freed\": %lld, \"ns\": %lld, \"upstream_with_kb\": 240, \"upstream_without_kb\": 102640, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
+	       REF_STEPS, secs, base, kernel, module,
+	       r.c.v[RL_C_pte_reclaim_tables_freed], r.elapsed_ns, bad,
+	       r.rc ? errname(r.rc) : "");
+	tap(!r.rc && !bad, "bench reference: VmPTE %lld kB after the workload, %lld kB after pte_reclaim",
+	    kernel, module);
+}
+
+int main(int argc, char **argv)
+{
+	struct walker_env e;
+	struct utsname u;
+
+	walker_start(argc, argv, &e);
+	uname(&u);
+	printf("BENCH {\"kind\": \"kernel\", \"release\": \"%s\"}\n",
+	       u.release);
+	if (want("pageout"))
+		bench_pageout(&e);
+	if (want("probes"))
+		bench_probes(have_mthp() ? 64 : 2048);
+	if (want("pte")) {
+		pte_one(1000);
+		pte_one(10000);
+		pte_one(100000);
+	}
+	if (want("reference"))
+		reference();
+	return walker_end("bench_reclaim", &e, 0);
+}
