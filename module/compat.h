@@ -4,8 +4,9 @@
  * else calls the rl_* names below and never tests LINUX_VERSION_CODE.
  *
  * mm's internal API changed between the kernels of the matrix; each
- * RL_HAVE_* below is true of 6.12 and false of 6.1 (checked in their
- * sources).  Debian does not backport these mm internals, so the version
+ * RL_HAVE_* below says which of 6.1, 6.12 and 7.2 have it (checked in
+ * their sources): RL_MM_6_12 ones are true of 6.12 and 7.2, RL_MM_7 ones
+ * of 7.2 only.  Debian does not backport these mm internals, so the version
  * is a sound test for them.
  */
 #ifndef RL_COMPAT_H
@@ -22,6 +23,8 @@
 #include <linux/swap.h>
 
 #define RL_MM_6_12 (KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE)
+/* The 7.x row of the matrix (7.2 checked). */
+#define RL_MM_7 (KERNEL_VERSION(7, 0, 0) <= LINUX_VERSION_CODE)
 
 /* PTE tables are freed by RCU; __pte_offset_map_lock() maps and checks. */
 #define RL_HAVE_PTE_MAP_RCU		RL_MM_6_12
@@ -37,6 +40,26 @@
 #define RL_HAVE_MMU_RANGE_NO_VMA	RL_MM_6_12
 /* UFFDIO_MOVE (6.8+) exists. */
 #define RL_HAVE_UFFD_MOVE		RL_MM_6_12
+/*
+ * Every pte_offset_map_nolock() user that writes re-checks the PMD under
+ * the PTE lock (pte_offset_map_rw_nolock(), 6.13), and
+ * retract_page_tables() re-checks it under the PMD lock: what upstream's
+ * own PT_RECLAIM relies on.
+ */
+#define RL_HAVE_PTE_MAP_RW_NOLOCK	RL_MM_7
+/* split_huge_page_to_list_to_order() is an inline around the __ one. */
+#define RL_HAVE_SPLIT_TO_ORDER_INLINE	RL_MM_7
+/* ZONE_DEVICE pages have no devmap bit in page tables any more. */
+#define RL_HAVE_PMD_DEVMAP		(!RL_MM_7)
+
+static inline bool rl_pmd_devmap(pmd_t pmd)
+{
+#if RL_HAVE_PMD_DEVMAP
+	return pmd_devmap(pmd);
+#else
+	return false;
+#endif
+}
 
 /*
  * A lockless snapshot of a PMD.  6.1 has no pmdp_get_lockless(); on x86-64
@@ -98,7 +121,10 @@ static inline void rl_folio_deactivate(struct folio *folio)
 	static_call(rl_deactivate)(rl_deactivate_arg(folio));
 }
 
-#if RL_HAVE_SPLIT_TO_ORDER
+#if RL_HAVE_SPLIT_TO_ORDER_INLINE
+#define RL_SPLIT_FN __split_huge_page_to_list_to_order
+#define rl_split_args(folio) (&(folio)->page, NULL, 0)
+#elif RL_HAVE_SPLIT_TO_ORDER
 #define RL_SPLIT_FN split_huge_page_to_list_to_order
 #define rl_split_args(folio) (&(folio)->page, NULL, 0)
 #else
@@ -144,8 +170,15 @@ static inline pte_t *rl_pte_map(pmd_t *pmd, unsigned long addr,
 	return static_call(rl_pte_offset_map)(pmd, addr, pmdval);
 }
 
-/* For sparse: a mapped table owes the pte_unmap() that ends its RCU read. */
+/*
+ * For sparse: a mapped table owes the pte_unmap() that ends its RCU read.
+ * 7.x replaced __cond_lock() with Clang's context analysis.
+ */
+#ifdef __cond_lock
 #define rl_pte_mapped(pte) __cond_lock(RCU, (pte) != NULL)
+#else
+#define rl_pte_mapped(pte) ((pte) != NULL)
+#endif
 #else
 #define rl_pte_mapped(pte) ((pte) != NULL)
 static inline pte_t *rl_pte_map(pmd_t *pmd, unsigned long addr,
@@ -197,11 +230,14 @@ static inline pte_t rl_pte_batch_bits(pte_t pte)
  * Freeing an empty PTE table (walk_pte_reclaim.c): what keeps everyone
  * else off the table differs between the kernels.
  *
- * 6.12: every pte_offset_map() user maps the table inside an RCU read
- * section, GUP-fast runs with IRQs off (also an RCU read section), and the
- * kernel itself frees retracted tables through pte_free_defer().  So the
- * walker holds the mmap lock for read (free_pgtables(), mremap and fork
- * need it for write) and frees through pte_free_defer() too.
+ * 6.12 and 7.2: every pte_offset_map() user maps the table inside an RCU
+ * read section, GUP-fast runs with IRQs off (also an RCU read section),
+ * and the kernel itself frees retracted tables through pte_free_defer().
+ * So the walker holds the mmap lock for read (free_pgtables(), mremap and
+ * fork need it for write) and frees through pte_free_defer() too.  6.12
+ * still has writers that map a table without re-checking the PMD under
+ * its lock (RL_HAVE_PTE_MAP_RW_NOLOCK below); they need more, see the
+ * RL_PT_* switches.
  *
  * 6.1: pte_offset_map() users trust the mmap lock alone and re-check
  * nothing, and tables are freed at once.  So the walker holds the mmap
@@ -236,7 +272,8 @@ static inline void rl_pt_mmap_unlock(struct mm_struct *mm)
  * move_pages_pte() does not (6.13 added it): it could fill a table after it
  * was unhooked.  Empty tables of userfaultfd-armed VMAs are kept there.
  */
-#define RL_PT_KEEP_UFFD_TABLES	(RL_PT_FREE_RCU && RL_HAVE_UFFD_MOVE)
+#define RL_PT_KEEP_UFFD_TABLES \
+	(RL_PT_FREE_RCU && RL_HAVE_UFFD_MOVE && !RL_HAVE_PTE_MAP_RW_NOLOCK)
 
 /*
  * On 6.12, collapse_pte_mapped_thp() runs with the mmap lock for read and
@@ -244,7 +281,14 @@ static inline void rl_pt_mmap_unlock(struct mm_struct *mm)
  * holds that THP's folio lock, as the kernel does, to keep it out.  On 6.1
  * it needs the mmap lock for write, which the walker holds.
  */
-#define RL_PT_LOCK_FILE_THP	RL_PT_FREE_RCU
+#define RL_PT_LOCK_FILE_THP	(RL_PT_FREE_RCU && !RL_HAVE_PTE_MAP_RW_NOLOCK)
+
+/*
+ * The i_mmap lock for write keeps out 6.1's file rmap walkers and 6.12's
+ * retract_page_tables(), which takes it for read and frees a table without
+ * re-checking the PMD.
+ */
+#define RL_PT_LOCK_I_MMAP	(!RL_HAVE_PTE_MAP_RW_NOLOCK)
 
 /* The anon_vma lock keeps 6.1's rmap walkers out (see above). */
 #define RL_PT_LOCK_ANON_VMA	(!RL_PT_FREE_RCU)

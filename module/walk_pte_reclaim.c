@@ -11,7 +11,8 @@
  *  1. every VMA the table spans must be anonymous or a regular file
  *     mapping (not hugetlb, PFNMAP, IO, MIXEDMAP, special);
  *  2. a look without locks: a used table costs no lock and no notifier;
- *  3. the rmap locks of the spanned VMAs, for write, without waiting;
+ *  3. the rmap locks of the spanned VMAs that this kernel needs (compat.h),
+ *     for write, without waiting;
  *  4. secondary MMUs are told (MMU_NOTIFY_CLEAR over the table's 2 MiB);
  *  5. the PMD lock, then the PTE lock, without waiting; the PMD must still
  *     point to the same table and every entry must still be none;
@@ -106,8 +107,9 @@ static void rl_pt_span_of(struct mm_struct *mm, unsigned long haddr,
 		if (vma->vm_flags & VM_LOCKED)
 			span->zero_ok = false;
 		if (vma->vm_file) {
-			rl_pt_span_add_lock(span,
-					    &vma->vm_file->f_mapping->i_mmap_rwsem);
+			if (RL_PT_LOCK_I_MMAP)
+				rl_pt_span_add_lock(span,
+						    &vma->vm_file->f_mapping->i_mmap_rwsem);
 			/* collapse_pte_mapped_thp() only takes whole tables */
 			if (RL_PT_LOCK_FILE_THP &&
 			    range_in_vma(vma, haddr, hend))
@@ -169,7 +171,7 @@ static enum rl_pt_state rl_pt_state_of(pte_t *pte, bool zero_ok)
 static bool rl_pmd_is_table(pmd_t pmdval)
 {
 	return !pmd_none(pmdval) && pmd_present(pmdval) &&
-	       !pmd_trans_huge(pmdval) && !pmd_devmap(pmdval) &&
+	       !pmd_trans_huge(pmdval) && !rl_pmd_devmap(pmdval) &&
 	       !pmd_bad(pmdval);
 }
 

@@ -7,6 +7,8 @@ RL_CACHE=${RL_CACHE:-$RL_TOP/.cache}
 RL_BUILD=${RL_BUILD:-$RL_TOP/build}
 RL_LOGS=${RL_LOGS:-$RL_TOP/logs}
 RL_MATRIX=$RL_CACHE/kernels.list
+# The Debian sid chroot that carries the 7.x kernel (scripts/sid-chroot.sh).
+RL_SID_ROOT=$RL_CACHE/sid-root
 
 rl_die() {
 	echo "$(basename "$0"): $*" >&2
@@ -25,7 +27,19 @@ rl_matrix() {
 	cat "$RL_MATRIX"
 }
 
-# The KVER of one matrix label (6.1, 6.12).
+# Where KVER's files live: "" for a kernel installed on this machine, the
+# chroot for one that needs it (a third field "chroot" in the matrix).
+rl_root() {
+	rl_matrix | awk -v k="$1" -v r="$RL_SID_ROOT" \
+		'$2 == k && $3 == "chroot" { print r }'
+}
+
+# The KVERs of the matrix whose headers build on this machine.
+rl_host_kvers() {
+	rl_matrix | awk '$3 != "chroot" { print $2 }'
+}
+
+# The KVER of one matrix label (6.1, 6.12, 7.x).
 rl_kver() {
 	rl_matrix | awk -v l="$1" '$1 == l { print $2 }'
 }
