@@ -139,6 +139,11 @@ smoke_lockdown() {
 	unload
 }
 
+# Random and hostile writes to every debugfs file, under pageout load.
+smoke_fuzz() {
+	load && timeout $TIMEOUT ./t_fuzz_knobs 20
+}
+
 missing_symbol() {
 	unload
 	dmesg -c >/dev/null
@@ -208,7 +213,7 @@ bench() {
 }
 
 TESTS="smoke_symbols smoke_knobs smoke_probes smoke_walker smoke_pte
-	smoke_reclaimctl smoke_lockdown missing_symbol load_cycles"
+	smoke_reclaimctl smoke_lockdown smoke_fuzz missing_symbol load_cycles"
 # The main job's walk-through and the benchmark run only when asked for
 # by name.
 case $RL_TESTS in demo | bench) TESTS=$RL_TESTS ;; esac
