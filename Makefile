@@ -37,13 +37,10 @@ clean:
 
 # A private copy of the sources per kernel: Kbuild writes objects beside
 # its sources, and two kernels' objects must not mix.
+# (scripts/build-module.sh; a matrix kernel in the sid chroot is built
+# inside it.)
 module: $(MODULE_SRCS)
-	rm -rf $(BUILD)/$(KVER)/src
-	mkdir -p $(BUILD)/$(KVER)/src
-	cp -r Kbuild module include $(BUILD)/$(KVER)/src/
-	$(MAKE) -C $(KDIR) M=$(BUILD)/$(KVER)/src $(EXTRA_W) \
-		KCFLAGS=-Werror modules
-	cp $(BUILD)/$(KVER)/src/reclaimlab.ko $(BUILD)/$(KVER)/reclaimlab.ko
+	EXTRA_W="$(EXTRA_W)" scripts/build-module.sh $(KVER)
 
 TEST_SRCS := $(wildcard tests/guest/*.c)
 TEST_BINS := $(patsubst tests/guest/%.c,$(BUILD)/tests/bin/%,$(TEST_SRCS))

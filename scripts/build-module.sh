@@ -15,7 +15,9 @@ rm -rf "$out/src"
 mkdir -p "$out/src"
 cp -r "$RL_TOP/Kbuild" "$RL_TOP/module" "$RL_TOP/include" "$out/src/"
 if [ -z "$root" ]; then
-	make -C "/lib/modules/$kver/build" M="$out/src" W=1 KCFLAGS=-Werror modules
+	# shellcheck disable=SC2086
+	make -C "/lib/modules/$kver/build" M="$out/src" ${EXTRA_W:-W=1} \
+		KCFLAGS=-Werror modules
 else
 	# The chroot sees the copy under /tmp; objtool needs /proc.
 	inner=/tmp/reclaimlab-build-$kver

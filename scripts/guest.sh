@@ -26,7 +26,8 @@ done
 [ $# -eq 1 ] || rl_die "usage: $0 [options] KVER (see the script header)"
 kver=$1
 name=${name:-$kver}
-[ -r "/boot/vmlinuz-$kver" ] || rl_die "no /boot/vmlinuz-$kver"
+vmlinuz=$(rl_root "$kver")/boot/vmlinuz-$kver
+[ -r "$vmlinuz" ] || rl_die "no $vmlinuz"
 case $tests in *' '*) rl_die "--tests: no spaces, it goes on the kernel command line" ;; esac
 
 initrd=$RL_BUILD/$kver/initramfs.cpio.gz
@@ -49,7 +50,7 @@ qrc=0
 # RL_TCG_OPTS= (empty) brings multi-threaded TCG back; RL_SMP=1 gives
 # one vCPU (how the fault above was told apart).
 timeout -k 10 "$secs" qemu-system-x86_64 -accel tcg${RL_TCG_OPTS-,thread=single} -cpu max -smp ${RL_SMP:-2} -m 3G \
-	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" -append "$append" \
+	-kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
 	-nographic -monitor none -serial "file:$log" -nic none -no-reboot \
 	</dev/null || qrc=$?
 # The serial log has CRLF line ends; plain LF keeps grep and editors simple.

@@ -11,7 +11,8 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 
 TOOLS="linux-source-6.12 make gcc libc6-dev bc flex bison libelf-dev kmod cpio xz-utils zstd
-	busybox-static qemu-system-x86 sparse perl python3 file dkms openssl"
+	busybox-static qemu-system-x86 sparse perl python3 file dkms openssl
+	debootstrap"
 
 missing() {
 	for p in "$@"; do
@@ -54,7 +55,9 @@ if [ -n "$pkgs" ]; then
 fi
 
 mkdir -p "$RL_CACHE"
-printf '6.1 %s\n6.12 %s\n' "$k61" "$k612" >"$RL_MATRIX"
+# 7.x: sid's kernel, in a chroot with the toolchain its headers need.
+k7=$("$RL_TOP/scripts/sid-chroot.sh")
+printf '6.1 %s\n6.12 %s\n7.x %s chroot\n' "$k61" "$k612" "$k7" >"$RL_MATRIX"
 for k in $k61 $k612; do
 	[ -r "/boot/vmlinuz-$k" ] || rl_die "/boot/vmlinuz-$k missing after install"
 	[ -d "/lib/modules/$k/build" ] || rl_die "headers for $k missing after install"

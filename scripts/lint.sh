@@ -30,7 +30,9 @@ checkpatch -f $(ls module/*.[ch] include/*.h | grep -v '^module/compat.h$')
 # compat.h is the one place that may test the kernel version (DESIGN.md).
 checkpatch --ignore LINUX_VERSION_CODE -f module/compat.h
 
-for kver in $(rl_matrix | awk '{ print $2 }'); do
+# The chroot's 7.x is built (W=1 -Werror) by make check, not sparse-checked:
+# Debian 12's sparse predates its headers.
+for kver in $(rl_host_kvers); do
 	rl_log "sparse against $kver"
 	out=$(make -s module KVER="$kver" EXTRA_W="W=1 C=2" 2>&1) || status=1
 	findings=$(echo "$out" | grep -E 'warning|error' || true)

@@ -9,7 +9,8 @@ set -eu
 [ $# -eq 2 ] || rl_die "usage: $0 KVER OUT.cpio.gz"
 kver=$1
 out=$2
-[ -d "/lib/modules/$kver" ] || rl_die "no /lib/modules/$kver"
+root=$(rl_root "$kver")	# "" or the chroot that has this kernel
+[ -d "$root/lib/modules/$kver" ] || rl_die "no $root/lib/modules/$kver"
 [ -x /bin/busybox ] || rl_die "no /bin/busybox (install busybox-static)"
 
 stage=$(mktemp -d)
@@ -31,7 +32,7 @@ mknod -m 600 "$stage/dev/console" c 5 1 2>/dev/null ||
 # Prints NAME's dependencies, recursively, before NAME itself; duplicates
 # are removed by the caller.  $1 is per call, so no locals are needed.
 kmod_order() {
-	for d in $(modinfo -k "$kver" -F depends "$1" | tr ',' ' '); do
+	for d in $(modinfo -b "${root:-/}" -k "$kver" -F depends "$1" | tr ',' ' '); do
 		kmod_order "$d"
 	done
 	echo "$1"
@@ -39,9 +40,10 @@ kmod_order() {
 
 : >"$stage/etc/rl-kmods"
 for m in $(kmod_order zram | awk '!seen[$0]++'); do
-	src=$(modinfo -k "$kver" -n "$m") || rl_die "module $m not found for $kver"
+	src=$(modinfo -b "${root:-/}" -k "$kver" -n "$m") ||
+		rl_die "module $m not found for $kver"
 	[ "$src" = "(builtin)" ] && continue
-	rel=${src#/lib/modules/"$kver"/}
+	rel=${src#"$root"/lib/modules/"$kver"/}
 	dst=/lib/modules/$kver/${rel%.ko*}.ko
 	mkdir -p "$stage$(dirname "$dst")"
 	# busybox insmod reads neither xz nor zstd.
