@@ -63,9 +63,10 @@ smoke_probes() {
 smoke_walker() {
 	load || return
 	rc=0
-	for t in t_walker_pageout t_walker_split t_walker_cold t_walker_skip \
-		t_walker_proc t_walker_bench; do
-		timeout $TIMEOUT ./$t || rc=1
+	# not $t: run() reports with it
+	for prog in t_walker_pageout t_walker_split t_walker_cold \
+		t_walker_skip t_walker_proc t_walker_bench; do
+		timeout $TIMEOUT ./$prog || rc=1
 	done
 	return $rc
 }
