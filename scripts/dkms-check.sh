@@ -38,20 +38,46 @@ grep -q "MODULE_VERSION(\"$ver\")" "$RL_TOP/module/main.c"
 tap $? "dkms.conf version $ver is the module's MODULE_VERSION"
 (cd "$stage/$name" && dkms add .) >"$stage/add.log" 2>&1
 tap $? "dkms add . registers $name/$ver" || cat "$stage/add.log"
-for kver in $(rl_matrix | awk '{ print $2 }'); do
+
+# dkms_build KVER [CHROOT]: dkms build, and the module it made.
+dkms_build() {
+	kver=$1
+	root=${2:-}
 	st=0
-	dkms build -m "$name" -v "$ver" -k "$kver" >"$stage/build.log" 2>&1 || st=$?
+	if [ -z "$root" ]; then
+		dkms build -m "$name" -v "$ver" -k "$kver" >"$stage/build.log" 2>&1 || st=$?
+	else
+		# The same in the chroot, with its own dkms tree and /usr/src.
+		rm -rf "$root/tmp/$name" "$root/usr/src/$name-$ver"
+		cp -r "$stage/$name" "$root/tmp/$name"
+		mount -t proc proc "$root/proc"
+		chroot "$root" sh -c "dkms remove -m $name -v $ver --all >/dev/null 2>&1;
+			cd /tmp/$name && dkms add . && dkms build -m $name -v $ver -k $kver" \
+			>"$stage/build.log" 2>&1 || st=$?
+		umount "$root/proc"
+	fi
 	if [ $st != 0 ]; then
 		sed 's/^/# /' "$stage/build.log"
-		find "/var/lib/dkms/$name/$ver/build" -name make.log \
+		find "$root/var/lib/dkms/$name/$ver/build" -name make.log \
 			-exec sed 's/^/# /' {} \; 2>/dev/null || true
 	fi
-	tap $st "dkms build $name/$ver -k $kver"
-	ko=$(find "/var/lib/dkms/$name/$ver/$kver" -name "$name.ko*" 2>/dev/null | head -n1)
+	tap $st "dkms build $name/$ver -k $kver${root:+ (in the sid chroot)}"
+	ko=$(find "$root/var/lib/dkms/$name/$ver/$kver" -name "$name.ko*" 2>/dev/null | head -n1)
 	magic=$(modinfo -F vermagic "$ko" 2>/dev/null | awk '{ print $1 }')
 	mver=$(modinfo -F version "$ko" 2>/dev/null)
 	[ "$magic" = "$kver" ] && [ "$mver" = "$ver" ]
 	tap $? "the built module is for $kver (vermagic '$magic'), version '$mver'"
+	if [ -n "$root" ]; then
+		chroot "$root" dkms remove -m "$name" -v "$ver" --all >/dev/null 2>&1
+		rm -rf "$root/tmp/$name" "$root/usr/src/$name-$ver"
+	fi
+}
+
+for kver in $(rl_host_kvers); do
+	dkms_build "$kver"
+done
+for kver in $(rl_matrix | awk '$3 == "chroot" { print $2 }'); do
+	dkms_build "$kver" "$(rl_root "$kver")"
 done
 echo "dkms: $passed passed, $failed failed"
 [ $failed = 0 ]
