@@ -135,6 +135,40 @@ def kernel_report(kver, rows, targets):
                        (release, pte[0]["tables"], pte[-1]["tables"],
                         " -> ".join("%.0f" % p for p in per)))
 
+    for r in by.get("upstream", []):
+        lines.append("side by side with upstream PT_RECLAIM: %d tables holding "
+                     "one page each" % r["tables"])
+        lines.append(fmt_table(["path", "tables freed", "secs", "x kernel"], [
+            ["kernel: MADV_DONTNEED of each whole 2 MiB", r["kernel_freed"],
+             "%.3f" % r["kernel_secs"], "1.00"],
+            ["module: MADV_DONTNEED of the page + pte_reclaim",
+             r["module_freed"], "%.3f" % r["module_secs"],
+             ratio(r["kernel_secs"], r["module_secs"])],
+        ]))
+        lines.append("(the module path's MADV_DONTNEED freed %d tables itself; "
+                     "pte_reclaim took %.1f ms; %d bad pages; %s)" %
+                     (r["module_kernel_freed"], r["module_walk_ns"] / 1e6,
+                      r["bad_pages"], r["error"] or "ok"))
+        lines.append("")
+        targets.append("%s: %d tables: the kernel's MADV_DONTNEED of whole 2 MiB "
+                       "freed %d, the module freed %d; time kernel / module "
+                       "path = %s" % (release, r["tables"], r["kernel_freed"],
+                                      r["module_freed"],
+                                      ratio(r["kernel_secs"],
+                                            r["module_secs"])))
+    cov = by.get("coverage", [])
+    if cov:
+        lines.append("who frees the emptied tables (%d per case)" %
+                     cov[0]["tables"])
+        lines.append(fmt_table(["how the tables were emptied", "kernel",
+                                "module after", "kept (vma)", "bad pages",
+                                "result"],
+                               [[r["case"], r["kernel_freed"],
+                                 r["module_freed"], r["module_kept_vma"],
+                                 r["bad_pages"], r["error"] or "ok"]
+                                for r in cov]))
+        lines.append("")
+
     ref = by.get("reference", [])
     for r in ref:
         lines.append("reference workload (upstream PT_RECLAIM's): mmap 50 "

@@ -4,6 +4,9 @@
 # that one boot), then scripts/bench-report.py turns its "BENCH {json}"
 # lines into a table on stdout, bench/<kernel>.json, bench/*.png and
 # BENCHMARKS.md.  Installs what it needs first (as root).
+# BENCH_GROUP=WORD runs only the benchmark groups whose name contains WORD
+# (pageout, probes, pte, upstream, reference); BENCH_KERNELS="6.12 7.x"
+# only those matrix rows.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -17,10 +20,12 @@ mkdir -p "$out"
 make -s -C "$RL_TOP" tests-bin >/dev/null
 raws=
 bad=0
-for kver in $(rl_matrix | awk '{ print $2 }'); do
+for kver in $(rl_matrix | awk -v only="${BENCH_KERNELS:-}" \
+	'only == "" || index(" " only " ", " " $1 " ") { print $2 }'); do
 	make -s -C "$RL_TOP" module KVER="$kver" >/dev/null
 	name=bench-$kver
-	"$RL_TOP/scripts/guest.sh" --tests bench --timeout 3600 --name "$name" "$kver" || bad=1
+	"$RL_TOP/scripts/guest.sh" --tests bench --timeout 3600 --name "$name" \
+		${BENCH_GROUP:+--cmdline rl.args=$BENCH_GROUP} "$kver" || bad=1
 	sed -n 's/^BENCH //p' "$RL_LOGS/$name.log" >"$out/$kver.jsonl"
 	raws="$raws $kver $out/$kver.jsonl"
 done

@@ -12,12 +12,19 @@
  *               unbatched baseline) and, where DAMON is, DAMOS pageout;
  *   probes      stock MADV_PAGEOUT with the kretprobes off and on;
  *   pte_reclaim 1k, 10k and 100k empty tables;
+ *   upstream    side by side with upstream PT_RECLAIM (7.x): the kernel
+ *               freeing tables on MADV_DONTNEED of whole 2 MiB against
+ *               the module after MADV_DONTNEED of single pages; and the
+ *               cases upstream leaves alone (coverage);
  *   reference   upstream PT_RECLAIM's workload: mmap 50 GiB, 25,600 times
  *               populate 2 MiB and MADV_DONTNEED it; VmPTE before and
  *               after pte_reclaim.
  * Usage: bench_reclaim [group]
  */
 #include "walker_lib.h"
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 
 #define PAGEOUT_LEN (64UL << 20)
@@ -43,8 +50,8 @@ static int damon_write(const char *rel, const char *value)
 
 /*
  * One kdamond, one vaddr context on this process with the region as its
- * only initial region, one scheme that matches everything with action
- * pageout.  The ops update (which would widen the regions to the whole
+ * only initial region, one scheme that matches every region (any size,
+ * access count and age) with action pageout.  The ops update (which would widen the regions to the whole
  * address space) is pushed beyond the run.  0 or an errno.
  */
 static int damos_pageout(void *p, size_t len, double timeout)
@@ -54,6 +61,10 @@ static int damos_pageout(void *p, size_t len, double timeout)
 	double t_end = now() + timeout;
 	int err;
 
+	/* DAMON_STAT (6.17+, on by default) runs an exclusive kdamond */
+	if (access("/sys/module/damon_stat/parameters/enabled", W_OK) == 0)
+		write_bytes("/sys/module/damon_stat/parameters/enabled", "N", 1,
+			    -1);
 	err = damon_write("nr_kdamonds", "1");
 	err = err ?: damon_write("0/contexts/nr_contexts", "1");
 	err = err ?: damon_write("0/contexts/0/operations", "vaddr");
@@ -70,11 +81,39 @@ static int damos_pageout(void *p, size_t len, double timeout)
 	err = err ?: damon_write("0/contexts/0/targets/0/regions/0/start", buf);
 	err = err ?: damon_write("0/contexts/0/schemes/nr_schemes", "1");
 	err = err ?: damon_write("0/contexts/0/schemes/0/action", "pageout");
+	/* every range of a new scheme's access pattern starts as 0..0 */
+	err = err ?: damon_write("0/contexts/0/schemes/0/access_pattern/sz/max",
+				 "18446744073709551615");
+	err = err ?: damon_write("0/contexts/0/schemes/0/access_pattern/nr_accesses/max",
+				 "4294967295");
+	err = err ?: damon_write("0/contexts/0/schemes/0/access_pattern/age/max",
+				 "4294967295");
 	err = err ?: damon_write("0/state", "on");
 	if (err)
 		return err;
-	while (self_swap_kb() - swap0 < want && now() < t_end)
+	while (self_swap_kb() - swap0 < want && now() < t_end) {
 		usleep(5000);
+		/* no progress at all within 5 s: DAMOS is not working here */
+		if (self_swap_kb() == swap0 && now() > t_end - timeout + 5)
+			break;
+	}
+	if (self_swap_kb() - swap0 < want) {
+		static const char *const stat[] = {
+			"nr_tried", "sz_tried", "nr_applied", "sz_applied",
+			"qt_exceeds",
+		};
+		char path[160];
+		int i;
+
+		damon_write("0/state", "update_schemes_stats");
+		for (i = 0; i < 5; i++) {
+			snprintf(path, sizeof(path),
+				 DAMON "0/contexts/0/schemes/0/stats/%s", stat[i]);
+			diag("DAMOS %s: %lld", stat[i], file_num(path));
+		}
+		diag("DAMOS kdamond pid %lld; VmSwap +%lld kB",
+		     file_num(DAMON "0/pid"), self_swap_kb() - swap0);
+	}
 	damon_write("0/state", "off");
 	return self_swap_kb() - swap0 >= want ? 0 : ETIMEDOUT;
 }
@@ -237,6 +276,138 @@ static void pte_one(size_t n)
 	    n, r.c.v[RL_C_pte_reclaim_tables_freed], r.elapsed_ns / 1e6);
 }
 
+/*
+ * Side by side with upstream PT_RECLAIM (6.14+; older kernels free
+ * nothing on MADV_DONTNEED): @n tables holding one page each, emptied
+ * (kernel) by MADV_DONTNEED of each whole 2 MiB, which is when PT_RECLAIM
+ * frees the table, or (module) by MADV_DONTNEED of the one page, which
+ * PT_RECLAIM leaves alone, then pte_reclaim.
+ */
+static void upstream_vs_module(size_t n)
+{
+	size_t len = n * PMD_SZ, i, bad = 0;
+	long long k0, k1, m0, m1, m2;
+	double t0, kernel_secs, module_secs;
+	struct run r;
+	char *p;
+
+	p = map_sparse(len);
+	for (i = 0; i < n; i++)
+		p[i * PMD_SZ] = 1;
+	k0 = vm_pte_kb();
+	t0 = now();
+	for (i = 0; i < n; i++)
+		madvise(p + i * PMD_SZ, PMD_SZ, MADV_DONTNEED);
+	kernel_secs = now() - t0;
+	k1 = vm_pte_kb();
+	for (i = 0; i < n; i++)
+		bad += p[i * PMD_SZ] != 0;
+	munmap(p, len);
+
+	p = map_sparse(len);
+	for (i = 0; i < n; i++)
+		p[i * PMD_SZ] = 1;
+	m0 = vm_pte_kb();
+	t0 = now();
+	for (i = 0; i < n; i++)
+		madvise(p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED);
+	m1 = vm_pte_kb();
+	walk(0, p, len, "pte_reclaim", PARTIAL, 512, &r);
+	module_secs = now() - t0;
+	m2 = vm_pte_kb();
+	for (i = 0; i < n; i++)
+		bad += p[i * PMD_SZ] != 0;
+	munmap(p, len);
+	printf("BENCH {\"kind\": \"upstream\", \"tables\": %zu, \"kernel_secs\": %.6f, \"kernel_freed\": %lld, \"module_secs\": %.6f, \"module_walk_ns\": %lld, \"module_kernel_freed\": %lld, \"module_freed\": %lld, \"module_vmpte_drop_kb\": %lld, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
+	       n, kernel_secs, (k0 - k1) / 4, module_secs, r.elapsed_ns,
+	       (m0 - m1) / 4, r.c.v[RL_C_pte_reclaim_tables_freed], m1 - m2, bad,
+	       r.rc ? errname(r.rc) : "");
+	tap(!r.rc && !bad, "bench upstream vs module, %zu tables: kernel freed %lld on MADV_DONTNEED 2 MiB; module freed %lld",
+	    n, (k0 - k1) / 4, r.c.v[RL_C_pte_reclaim_tables_freed]);
+}
+
+/*
+ * Where upstream PT_RECLAIM frees nothing: each case empties 64 tables
+ * its own way, then pte_reclaim runs.  The kernel's share is the VmPTE
+ * drop during the emptying.
+ */
+enum coverage_case {
+	COV_DONTNEED_WHOLE, COV_DONTNEED_PAGE, COV_FREE_PAGEOUT,
+	COV_PRIVATE_FILE, COV_UFFD_WP, NR_COV
+};
+static const char *const coverage_name[] = {
+	"MADV_DONTNEED of whole 2 MiB tables",
+	"MADV_DONTNEED of the one page in each table",
+	"MADV_FREE, then the lazily freed pages reclaimed (MADV_PAGEOUT)",
+	"private file mapping (memfd), MADV_DONTNEED of whole 2 MiB",
+	"uffd-wp registered anon range, MADV_DONTNEED of whole 2 MiB",
+};
+
+static void coverage_one(enum coverage_case c)
+{
+	const size_t n = 64, len = n * PMD_SZ;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
+	long long before, after;
+	int memfd = -1, uffd = -1;
+	size_t i, bad = 0;
+	struct run r;
+	char *p = map_sparse(len);
+
+	if (c == COV_PRIVATE_FILE) {
+		memfd = memfd_create("rl-cov", 0);
+		if (memfd < 0 || ftruncate(memfd, len) ||
+		    mmap(p, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_FIXED, memfd, 0) == MAP_FAILED)
+			die("private memfd mapping");
+		madvise(p, len, MADV_NOHUGEPAGE);
+	}
+	if (c == COV_UFFD_WP) {
+		uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+		reg.range.start = (uintptr_t)p;
+		reg.range.len = len;
+		if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) ||
+		    ioctl(uffd, UFFDIO_REGISTER, &reg))
+			die("uffd-wp register");
+	}
+	for (i = 0; i < n; i++)
+		p[i * PMD_SZ] = 1;
+	before = vm_pte_kb();
+	for (i = 0; i < n; i++) {
+		char *q = p + i * PMD_SZ;
+
+		switch (c) {
+		case COV_DONTNEED_PAGE:
+			madvise(q, PAGE_SZ, MADV_DONTNEED);
+			break;
+		case COV_FREE_PAGEOUT:
+			madvise(q, PAGE_SZ, MADV_FREE);
+			madvise(q, PAGE_SZ, MADV_PAGEOUT);
+			break;
+		default:
+			madvise(q, PMD_SZ, MADV_DONTNEED);
+			break;
+		}
+	}
+	after = vm_pte_kb();
+	walk(0, p, len, "pte_reclaim", PARTIAL, 512, &r);
+	for (i = 0; i < n; i++)
+		bad += p[i * PMD_SZ] != 0;
+	munmap(p, len);
+	if (memfd >= 0)
+		close(memfd);
+	if (uffd >= 0)
+		close(uffd);
+	printf("BENCH {\"kind\": \"coverage\", \"case\": \"%s\", \"tables\": %zu, \"kernel_freed\": %lld, \"module_freed\": %lld, \"module_kept_vma\": %lld, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
+	       coverage_name[c], n, (before - after) / 4,
+	       r.c.v[RL_C_pte_reclaim_tables_freed],
+	       r.c.v[RL_C_pte_reclaim_skip_vma], bad,
+	       r.rc ? errname(r.rc) : "");
+	tap(!r.rc && !bad, "bench coverage, %s: kernel freed %lld, module %lld of %zu tables",
+	    coverage_name[c], (before - after) / 4,
+	    r.c.v[RL_C_pte_reclaim_tables_freed], n);
+}
+
 /* Upstream PT_RECLAIM's reference workload, and then the module. */
 static void reference(void)
 {
@@ -272,6 +443,7 @@ int main(int argc, char **argv)
 {
 	struct walker_env e;
 	struct utsname u;
+	int i;
 
 	walker_start(argc, argv, &e);
 	uname(&u);
@@ -285,6 +457,11 @@ int main(int argc, char **argv)
 		pte_one(1000);
 		pte_one(10000);
 		pte_one(100000);
+	}
+	if (want("upstream")) {
+		upstream_vs_module(10000);
+		for (i = 0; i < NR_COV; i++)
+			coverage_one(i);
 	}
 	if (want("reference"))
 		reference();

@@ -210,7 +210,8 @@ demo() {
 
 # make bench's guest side: BENCH lines for scripts/bench-report.py.
 bench() {
-	load && ./bench_reclaim
+	# shellcheck disable=SC2086
+	load && ./bench_reclaim $RL_ARGS
 }
 
 TESTS="smoke_symbols smoke_knobs smoke_probes smoke_walker smoke_pte
