@@ -60,6 +60,10 @@ $(BUILD)/tests/bin/t_walker_%: tests/guest/t_walker_%.c $(WALKER_LIB) $(wildcard
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(WALKER_LIB) -lpthread
 
+$(BUILD)/tests/bin/t_adv_%: tests/guest/t_adv_%.c $(WALKER_LIB) $(wildcard tests/guest/*.h) include/reclaimlab_counters.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(WALKER_LIB) -lpthread
+
 $(BUILD)/tests/bin/t_fuzz_%: tests/guest/t_fuzz_%.c $(WALKER_LIB) $(wildcard tests/guest/*.h) include/reclaimlab_counters.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(WALKER_LIB) -lpthread

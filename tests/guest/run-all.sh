@@ -145,6 +145,56 @@ smoke_fuzz() {
 	load && timeout $TIMEOUT ./t_fuzz_knobs 20
 }
 
+# Adversarial scenarios with the walkers looping (tests/guest/t_adv_races.c).
+adv_races() {
+	load && timeout $TIMEOUT ./t_adv_races 3
+}
+
+# Two writers triggering at once, rmmod while a trigger file is open, the
+# probes switched off and on while the stock path runs.
+adv_module() {
+	load || return
+	./pageout_loop 60 >/dev/null &
+	lp=$!
+	echo $lp >$DBG/pid && echo all >$DBG/range && echo pageout >$DBG/walker
+	writer() {
+		i=0
+		fails=0
+		while [ $i -lt 15 ]; do
+			echo 1 >$DBG/trigger || fails=$((fails + 1))
+			i=$((i + 1))
+		done
+		return $fails
+	}
+	writer &
+	w1=$!
+	writer &
+	w2=$!
+	exec 3>$DBG/trigger
+	out=$(rmmod reclaimlab 2>&1) && rc=0 || rc=$?
+	check "rmmod while a trigger file is open is refused ($out)" \
+		sh -c '[ "$1" != 0 ] && [ -d /sys/module/reclaimlab ]' - "$rc"
+	echo 1 >&3
+	check "a trigger through the held descriptor runs" [ $? = 0 ]
+	exec 3>&-
+	j=0
+	pfail=0
+	while [ $j -lt 40 ]; do
+		echo off >$DBG/probes && echo on >$DBG/probes || pfail=$((pfail + 1))
+		j=$((j + 1))
+	done
+	check "probes off/on 40 times while the stock path runs ($pfail failed)" [ $pfail = 0 ]
+	wait $w1
+	r1=$?
+	wait $w2
+	r2=$?
+	check "two writers, 15 triggers each at once, all succeed (failures $r1, $r2)" \
+		[ "$r1$r2" = 00 ]
+	kill $lp
+	wait $lp 2>/dev/null
+	check "rmmod once nothing holds the module" unload
+}
+
 missing_symbol() {
 	unload
 	dmesg -c >/dev/null
@@ -215,7 +265,8 @@ bench() {
 }
 
 TESTS="smoke_symbols smoke_knobs smoke_probes smoke_walker smoke_pte
-	smoke_reclaimctl smoke_lockdown smoke_fuzz missing_symbol load_cycles"
+	smoke_reclaimctl smoke_lockdown smoke_fuzz adv_races adv_module
+	missing_symbol load_cycles"
 # The main job's walk-through and the benchmark run only when asked for
 # by name.
 case $RL_TESTS in demo | bench) TESTS=$RL_TESTS ;; esac
