@@ -14,6 +14,8 @@
 #                      (stock, then the walker), free empty PTE tables,
 #                      each step's counters side by side (reclaimctl diff)
 # make bench           the side-by-side benchmark: BENCHMARKS.md, bench/
+# make soak            minutes of every walker under a changing load, then
+#                      leak checks (not part of check)
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -52,23 +54,13 @@ $(BUILD)/tests/bin/%: tests/guest/%.c $(wildcard tests/guest/*.h) include/reclai
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< -lpthread
 
-# The walker tests and the benchmark also link their shared library (the
-# shortest stem wins: these rules, not the one above, build them).
+# The walker, adversarial, fuzz and soak tests and the benchmark also link
+# the shared library (a static pattern rule: it wins over the one above).
 WALKER_LIB := $(wildcard tests/guest/lib/*.c)
+LIB_BINS := $(filter $(addprefix $(BUILD)/tests/bin/,t_walker_% t_adv_% \
+	t_fuzz_% t_soak bench_%),$(TEST_BINS))
 
-$(BUILD)/tests/bin/t_walker_%: tests/guest/t_walker_%.c $(WALKER_LIB) $(wildcard tests/guest/*.h) include/reclaimlab_counters.h
-	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(WALKER_LIB) -lpthread
-
-$(BUILD)/tests/bin/t_adv_%: tests/guest/t_adv_%.c $(WALKER_LIB) $(wildcard tests/guest/*.h) include/reclaimlab_counters.h
-	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(WALKER_LIB) -lpthread
-
-$(BUILD)/tests/bin/t_fuzz_%: tests/guest/t_fuzz_%.c $(WALKER_LIB) $(wildcard tests/guest/*.h) include/reclaimlab_counters.h
-	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(WALKER_LIB) -lpthread
-
-$(BUILD)/tests/bin/bench_%: tests/guest/bench_%.c $(WALKER_LIB) $(wildcard tests/guest/*.h) include/reclaimlab_counters.h
+$(LIB_BINS): $(BUILD)/tests/bin/%: tests/guest/%.c $(WALKER_LIB) $(wildcard tests/guest/*.h) include/reclaimlab_counters.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(WALKER_LIB) -lpthread
 
@@ -89,4 +81,15 @@ demo:
 bench:
 	scripts/bench.sh
 
-.PHONY: all install clean module tests-bin lint check demo bench
+# The whole suite on a lockdep/KASAN/DEBUG_VM 6.12 built from Debian's
+# linux-source-6.12 (built once, ~10-18 min on 2 cores; then cached).
+check-debug:
+	[ -s .cache/kernels.list ] || scripts/install-deps.sh
+	scripts/check-debug.sh
+
+# Minutes of all walkers and stock reclaim over a changing workload, then
+# unload and leak checks, on every kernel of the matrix (SOAK_SECS=300).
+soak:
+	scripts/soak.sh
+
+.PHONY: all install clean module tests-bin lint check check-debug demo bench soak

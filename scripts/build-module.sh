@@ -14,9 +14,10 @@ out=$RL_BUILD/$kver
 rm -rf "$out/src"
 mkdir -p "$out/src"
 cp -r "$RL_TOP/Kbuild" "$RL_TOP/module" "$RL_TOP/include" "$out/src/"
-if [ -z "$root" ]; then
+if [ "$root" != "$RL_SID_ROOT" ]; then
+	# this machine's toolchain: Debian's kernels and the debug kernel
 	# shellcheck disable=SC2086
-	make -C "/lib/modules/$kver/build" M="$out/src" ${EXTRA_W:-W=1} \
+	make -C "$root/lib/modules/$kver/build" M="$out/src" ${EXTRA_W:-W=1} \
 		KCFLAGS=-Werror modules
 else
 	# The chroot sees the copy under /tmp; objtool needs /proc.

@@ -27,9 +27,17 @@ rl_matrix() {
 	cat "$RL_MATRIX"
 }
 
+# The debug kernel's install root (scripts/debug-kernel.sh).
+RL_DEBUG_ROOT=$RL_CACHE/debug-root
+
 # Where KVER's files live: "" for a kernel installed on this machine, the
-# chroot for one that needs it (a third field "chroot" in the matrix).
+# chroot for one that needs it (a third field "chroot" in the matrix), the
+# debug kernel's root for it.
 rl_root() {
+	if [ -r "$RL_DEBUG_ROOT/boot/vmlinuz-$1" ]; then
+		echo "$RL_DEBUG_ROOT"
+		return
+	fi
 	rl_matrix | awk -v k="$1" -v r="$RL_SID_ROOT" \
 		'$2 == k && $3 == "chroot" { print r }'
 }

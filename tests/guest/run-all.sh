@@ -195,6 +195,37 @@ adv_module() {
 	check "rmmod once nothing holds the module" unload
 }
 
+# Swap full: an 8 MiB swap device only, 32 MiB paged out by the stock path
+# and the walker at once; the data must survive whatever could not go.
+adv_swapfull() {
+	load || return
+	id=$(cat /sys/class/zram-control/hot_add)
+	if ! { echo 8M >/sys/block/zram$id/disksize &&
+		mkswap /dev/zram$id >/dev/null && swapon /dev/zram$id &&
+		swapoff /dev/zram0; }; then
+		not_ok "swap full: an 8 MiB swap device instead of zram0"
+		return
+	fi
+	./pageout_loop 10 32 >/tmp/swapfull.out &
+	lp=$!
+	n=0
+	f=0
+	while kill -0 $lp 2>/dev/null; do
+		reclaimctl run --pid $lp --walker pageout >/dev/null 2>&1 ||
+			f=$((f + 1))
+		n=$((n + 1))
+	done
+	wait $lp
+	rc=$?
+	sed 's/^ok /# /' /tmp/swapfull.out
+	swapon /dev/zram0 && swapoff /dev/zram$id &&
+		echo "$id" >/sys/class/zram-control/hot_remove
+	check "swap full: stock + walker pageout of 32 MiB into 8 MiB of swap, data intact (rc $rc)" \
+		[ $rc = 0 ]
+	check "swap full: $n walker runs, none failed but one after the target exited ($f)" \
+		[ $f -le 1 ]
+}
+
 missing_symbol() {
 	unload
 	dmesg -c >/dev/null
@@ -258,6 +289,25 @@ demo() {
 	done
 }
 
+# make soak: t_soak for RL_ARGS seconds, then what the module left behind.
+soak() {
+	unload
+	pcpu0=$(awk '$1 == "Percpu:" { print $2 }' /proc/meminfo)
+	slab0=$(awk '$1 == "SUnreclaim:" { print $2 }' /proc/meminfo)
+	load || return
+	timeout $((${RL_ARGS:-300} + 300)) ./t_soak ${RL_ARGS:-300}
+	check "soak: module refcount 0 before unloading ($(cat /sys/module/reclaimlab/refcnt))" \
+		[ "$(cat /sys/module/reclaimlab/refcnt)" = 0 ]
+	check "soak: unloads, nothing left in sysfs or debugfs" unload
+	sleep 1
+	pcpu1=$(awk '$1 == "Percpu:" { print $2 }' /proc/meminfo)
+	slab1=$(awk '$1 == "SUnreclaim:" { print $2 }' /proc/meminfo)
+	check "soak: per-CPU memory back after unload ($pcpu0 -> $pcpu1 kB)" \
+		[ "$pcpu1" -le "$pcpu0" ]
+	check "soak: unreclaimable slab within 2 MiB of before the load ($slab0 -> $slab1 kB)" \
+		[ "$slab1" -le $((slab0 + 2048)) ]
+}
+
 # make bench's guest side: BENCH lines for scripts/bench-report.py.
 bench() {
 	# shellcheck disable=SC2086
@@ -265,11 +315,11 @@ bench() {
 }
 
 TESTS="smoke_symbols smoke_knobs smoke_probes smoke_walker smoke_pte
-	smoke_reclaimctl smoke_lockdown smoke_fuzz adv_races adv_module
+	smoke_reclaimctl smoke_lockdown smoke_fuzz adv_races adv_module adv_swapfull
 	missing_symbol load_cycles"
-# The main job's walk-through and the benchmark run only when asked for
-# by name.
-case $RL_TESTS in demo | bench) TESTS=$RL_TESTS ;; esac
+# The main job's walk-through, the benchmark and the soak run only when
+# asked for by name.
+case $RL_TESTS in demo | bench | soak) TESTS=$RL_TESTS ;; esac
 
 run() {
 	for t in $TESTS; do

@@ -351,10 +351,18 @@ static void scenario_ksm(void)
 		munmap(p, LEN);
 		return;
 	}
-	race("ksm", churn_idle, NULL, p, LEN);
+	/* merged first (a paged-out page is not merged), then raced */
+	{
+		double t_end = now() + 20;
+
+		while (file_num("/sys/kernel/mm/ksm/pages_sharing") <= shared0 &&
+		       now() < t_end)
+			usleep(50000);
+	}
 	tap(file_num("/sys/kernel/mm/ksm/pages_sharing") > shared0,
-	    "ksm: ksmd merged pages meanwhile (pages_sharing %lld -> %lld)",
+	    "ksm: ksmd merged the duplicate pages (pages_sharing %lld -> %lld)",
 	    shared0, file_num("/sys/kernel/mm/ksm/pages_sharing"));
+	race("ksm", churn_idle, NULL, p, LEN);
 	for (pg = 0; pg < PAGES; pg++)
 		bad += verify(p + pg * PAGE_SZ, PAGE_SZ,
 			      pg % 2 ? 6 : 0x6000 + pg) != 0;
