@@ -32,11 +32,6 @@
 #define REF_LEN (50UL << 30)
 #define REF_STEPS 25600UL
 
-static long long vm_pte_kb(void)
-{
-	return field_in("/proc/self/status", "VmPTE");
-}
-
 /* ------------------------------------------------------------------ */
 /* DAMOS pageout of [p, p + len) of this process                       */
 
@@ -227,18 +222,6 @@ static void bench_probes(int large_kb)
 /* ------------------------------------------------------------------ */
 /* PTE-table reclaim                                                   */
 
-static char *map_sparse(size_t len)
-{
-	char *p = mmap(NULL, len + PMD_SZ, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	if (p == MAP_FAILED)
-		die("mmap sparse");
-	p = (char *)(((uintptr_t)p + PMD_SZ - 1) & ~(PMD_SZ - 1));
-	madvise(p, len, MADV_NOHUGEPAGE);
-	return p;
-}
-
 /*
  * @n tables: one page touched in each, zapped with MADV_DONTNEED, except
  * every 100th which keeps a page of data (checked after the walk).
@@ -258,9 +241,9 @@ static void pte_one(size_t n)
 		else
 			madvise(p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED);
 	}
-	before = vm_pte_kb();
+	before = self_pte_kb();
 	walk(0, p, len, "pte_reclaim", PARTIAL, 512, &r);
-	after = vm_pte_kb();
+	after = self_pte_kb();
 	for (i = 0; i < n; i++)
 		if (i % 100 == 0 ? verify(p + i * PMD_SZ, PAGE_SZ, i) :
 		    *(volatile uint64_t *)(p + i * PMD_SZ) != 0)
@@ -294,12 +277,12 @@ static void upstream_vs_module(size_t n)
 	p = map_sparse(len);
 	for (i = 0; i < n; i++)
 		p[i * PMD_SZ] = 1;
-	k0 = vm_pte_kb();
+	k0 = self_pte_kb();
 	t0 = now();
 	for (i = 0; i < n; i++)
 		madvise(p + i * PMD_SZ, PMD_SZ, MADV_DONTNEED);
 	kernel_secs = now() - t0;
-	k1 = vm_pte_kb();
+	k1 = self_pte_kb();
 	for (i = 0; i < n; i++)
 		bad += p[i * PMD_SZ] != 0;
 	munmap(p, len);
@@ -307,14 +290,14 @@ static void upstream_vs_module(size_t n)
 	p = map_sparse(len);
 	for (i = 0; i < n; i++)
 		p[i * PMD_SZ] = 1;
-	m0 = vm_pte_kb();
+	m0 = self_pte_kb();
 	t0 = now();
 	for (i = 0; i < n; i++)
 		madvise(p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED);
-	m1 = vm_pte_kb();
+	m1 = self_pte_kb();
 	walk(0, p, len, "pte_reclaim", PARTIAL, 512, &r);
 	module_secs = now() - t0;
-	m2 = vm_pte_kb();
+	m2 = self_pte_kb();
 	for (i = 0; i < n; i++)
 		bad += p[i * PMD_SZ] != 0;
 	munmap(p, len);
@@ -372,7 +355,7 @@ static void coverage_one(enum coverage_case c)
 	}
 	for (i = 0; i < n; i++)
 		p[i * PMD_SZ] = 1;
-	before = vm_pte_kb();
+	before = self_pte_kb();
 	for (i = 0; i < n; i++) {
 		char *q = p + i * PMD_SZ;
 
@@ -389,7 +372,7 @@ static void coverage_one(enum coverage_case c)
 			break;
 		}
 	}
-	after = vm_pte_kb();
+	after = self_pte_kb();
 	walk(0, p, len, "pte_reclaim", PARTIAL, 512, &r);
 	for (i = 0; i < n; i++)
 		bad += p[i * PMD_SZ] != 0;
@@ -412,7 +395,7 @@ static void coverage_one(enum coverage_case c)
 static void reference(void)
 {
 	char *p = map_sparse(REF_LEN);
-	long long base = vm_pte_kb(), kernel, module;
+	long long base = self_pte_kb(), kernel, module;
 	size_t i, bad = 0;
 	struct run r;
 	double t0 = now(), secs;
@@ -425,9 +408,9 @@ static void reference(void)
 		madvise(q, PMD_SZ, MADV_DONTNEED);
 	}
 	secs = now() - t0;
-	kernel = vm_pte_kb();
+	kernel = self_pte_kb();
 	walk(0, p, REF_LEN, "pte_reclaim", PARTIAL, 512, &r);
-	module = vm_pte_kb();
+	module = self_pte_kb();
 	for (i = 0; i < REF_STEPS; i += 97)
 		bad += *(volatile uint64_t *)(p + i * PMD_SZ + 4096) != 0;
 	munmap(p, REF_LEN);

@@ -17,11 +17,6 @@
 #define DEMO_REGION (32UL << 20)
 #define SPARSE_LEN (16UL << 30)
 
-static long long vm_pte_kb(void)
-{
-	return field_in("/proc/self/status", "VmPTE");
-}
-
 /* Runs the module's walker on [p, p + len) of this process. */
 static int walk_self(const char *walker, const void *p, size_t len)
 {
@@ -64,27 +59,22 @@ static int large_folios(int module)
 
 static int sparse(void)
 {
-	char *p = mmap(NULL, SPARSE_LEN + PMD_SZ, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *p = map_sparse(SPARSE_LEN);
 	long long touched, zapped, freed;
 	size_t i, n = SPARSE_LEN / PMD_SZ, bad = 0;
 	int err;
 
-	if (p == MAP_FAILED)
-		die("mmap");
-	p = (char *)(((uintptr_t)p + PMD_SZ - 1) & ~(PMD_SZ - 1));
-	madvise(p, SPARSE_LEN, MADV_NOHUGEPAGE);
 	for (i = 0; i < n; i++)
 		p[i * PMD_SZ] = 1;
-	touched = vm_pte_kb();
+	touched = self_pte_kb();
 	for (i = 0; i < n; i++)
 		madvise(p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED);
-	zapped = vm_pte_kb();
+	zapped = self_pte_kb();
 	diag("sparse: one page in each 2 MiB of 16 GiB, %zu PTE tables", n);
 	diag("VmPTE %lld kB touched, %lld kB after MADV_DONTNEED: the empty tables stay",
 	     touched, zapped);
 	err = walk_self("pte_reclaim", p, SPARSE_LEN);
-	freed = vm_pte_kb();
+	freed = self_pte_kb();
 	diag("VmPTE %lld kB after reclaimlab's pte_reclaim", freed);
 	/* a sample: each read maps a new table, which the diff would show */
 	for (i = 0; i < n; i += 512)

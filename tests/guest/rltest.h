@@ -185,6 +185,30 @@ static inline long long self_swap_kb(void)
 	return field_in("/proc/self/status", "VmSwap");
 }
 
+/* kB of page tables of this process (VmPTE). */
+static inline long long self_pte_kb(void)
+{
+	return field_in("/proc/self/status", "VmPTE");
+}
+
+/*
+ * len bytes of 2 MiB-aligned address space with no THP and nothing
+ * reserved: for touching one page per PTE table over many tables.
+ */
+static inline char *map_sparse(size_t len)
+{
+	char *p = mmap(NULL, len + PMD_SZ, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED)
+		die("mmap sparse");
+	a = (char *)(((uintptr_t)p + PMD_SZ - 1) & ~(PMD_SZ - 1));
+	if (madvise(a, len, MADV_NOHUGEPAGE))
+		die("MADV_NOHUGEPAGE");
+	return a;
+}
+
 /* A 2 MiB-aligned anonymous mapping of len bytes. */
 static inline char *map_aligned(size_t len)
 {

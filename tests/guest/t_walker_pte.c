@@ -22,11 +22,6 @@
 #define SPARSE_TABLES (SPARSE_LEN / PMD_SZ)
 #define C(r, name) ((r)->c.v[RL_C_pte_reclaim_##name])
 
-static long long vm_pte_kb(void)
-{
-	return field_in("/proc/self/status", "VmPTE");
-}
-
 /*
  * PageTables (kB) once freeing has settled: 6.12 frees tables after an
  * RCU grace period, so wait until two reads 50 ms apart agree.
@@ -43,21 +38,6 @@ static long long page_tables_kb(void)
 			break;
 		a = b;
 	}
-	return a;
-}
-
-/* len bytes of 2 MiB-aligned address space, no THP, nothing reserved. */
-static char *map_sparse(size_t len)
-{
-	char *p = mmap(NULL, len + PMD_SZ, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	char *a;
-
-	if (p == MAP_FAILED)
-		die("mmap sparse");
-	a = (char *)(((uintptr_t)p + PMD_SZ - 1) & ~(PMD_SZ - 1));
-	if (madvise(a, len, MADV_NOHUGEPAGE))
-		die("MADV_NOHUGEPAGE");
 	return a;
 }
 
@@ -99,14 +79,14 @@ static void test_sparse(void)
 	size_t i, bad = 0;
 	struct run r;
 
-	pte0 = vm_pte_kb();
+	pte0 = self_pte_kb();
 	for (i = 0; i < SPARSE_TABLES; i++)
 		*(uint64_t *)(p + i * PMD_SZ) = pattern_word(i, 7);
-	pte_touched = vm_pte_kb();
+	pte_touched = self_pte_kb();
 	for (i = 0; i < SPARSE_TABLES; i++)
 		if (madvise(p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED))
 			die("MADV_DONTNEED");
-	pte_dontneed = vm_pte_kb();
+	pte_dontneed = self_pte_kb();
 	diag("sparse: VmPTE %lld kB before, %lld kB with %lu tables, %lld kB after MADV_DONTNEED",
 	     pte0, pte_touched, SPARSE_TABLES, pte_dontneed);
 	tap(pte_touched - pte0 >= (long long)SPARSE_TABLES * 4,
@@ -118,7 +98,7 @@ static void test_sparse(void)
 
 	pt_before = page_tables_kb();
 	pte_walk(p, SPARSE_LEN, &r);
-	pte_after = vm_pte_kb();
+	pte_after = self_pte_kb();
 	pt_after = page_tables_kb();
 	diag_pte("sparse", &r);
 	diag("sparse: VmPTE %lld -> %lld kB, PageTables %lld -> %lld kB, %.3f ms per 1000 tables",
@@ -151,9 +131,9 @@ static void test_sparse(void)
 	for (i = 0, bad = 0; i < SPARSE_TABLES; i++)
 		if (*(uint64_t *)(p + i * PMD_SZ + 8) != pattern_word(i, 9))
 			bad++;
-	tap(bad == 0 && vm_pte_kb() >= pte_after + (long long)SPARSE_TABLES * 4,
+	tap(bad == 0 && self_pte_kb() >= pte_after + (long long)SPARSE_TABLES * 4,
 	    "sparse: writes after reclaim stick, in new tables (%zu bad, VmPTE %lld kB)",
-	    bad, vm_pte_kb());
+	    bad, self_pte_kb());
 	munmap(p, SPARSE_LEN);
 }
 
@@ -295,16 +275,16 @@ static void test_zero(void)
 	    "zero: pte_reclaim_zero 0 keeps them as not empty");
 
 	knob_write("pte_reclaim_zero", "1");
-	pte_before = vm_pte_kb();
+	pte_before = self_pte_kb();
 	pte_walk(p, n * PMD_SZ, &r);
 	knob_write("pte_reclaim_zero", "0");
 	diag_pte("zero: pte_reclaim_zero 1", &r);
 	check_accounting("zero", &r);
 	tap(C(&r, tables_freed) == (long long)n &&
 	    C(&r, zero_ptes) == (long long)n &&
-	    pte_before - vm_pte_kb() == (long long)n * 4,
+	    pte_before - self_pte_kb() == (long long)n * 4,
 	    "zero: pte_reclaim_zero 1 frees all %zu tables, zaps %zu zero PTEs, VmPTE -%lld kB",
-	    n, n, pte_before - vm_pte_kb());
+	    n, n, pte_before - self_pte_kb());
 	for (i = 0, bad = 0; i < n; i++)
 		bad += *(volatile char *)(p + i * PMD_SZ + 17 * PAGE_SZ) != 0;
 	tap(bad == 0, "zero: reads still give zeros (%zu bad)", bad);
