@@ -27,7 +27,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 
-#define PAGEOUT_LEN (64UL << 20)
+#define PAGEOUT_LEN (256UL << 20)	/* a run well over a second */
 #define DAMON "/sys/kernel/mm/damon/admin/kdamonds/"
 #define REF_LEN (50UL << 30)
 #define REF_STEPS 25600UL
