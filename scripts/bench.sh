@@ -26,8 +26,8 @@ for kver in $(rl_matrix | awk -v only="${BENCH_KERNELS:-}" \
 	name=bench-$kver
 	"$RL_TOP/scripts/guest.sh" --tests bench --timeout 3600 --name "$name" \
 		${BENCH_GROUP:+--cmdline rl.args=$BENCH_GROUP} "$kver" || bad=1
-	sed -n 's/^BENCH //p' "$RL_LOGS/$name.log" >"$out/$kver.jsonl"
-	raws="$raws $kver $out/$kver.jsonl"
+	sed -n 's/^BENCH //p' "$RL_LOGS/$name.log" >"$RL_LOGS/$name.jsonl"
+	raws="$raws $kver $RL_LOGS/$name.jsonl"
 done
 python3 "$RL_TOP/scripts/bench-report.py" "$out" "$RL_TOP/BENCHMARKS.md" $raws
 [ $bad = 0 ] || rl_die "a benchmark run failed (a data check or the guest log): see $RL_LOGS/bench-*.log"
