@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 TCG_NOTE = ("Times are measured in QEMU TCG guests (emulated CPUs, "
             "-accel tcg,thread=single, 2 vCPUs): they are not real-hardware "
@@ -196,9 +197,15 @@ def gnuplot(script):
 
 
 def charts(outdir, kernels):
+    # gnuplot's data files are scratch, not results
+    with tempfile.TemporaryDirectory() as tmp:
+        draw(outdir, tmp, kernels)
+
+
+def draw(outdir, tmp, kernels):
     # pageout: one bar group per (kernel, size), one bar per method
     methods = ["stock", "module", "module_batch1_always", "damos"]
-    dat = os.path.join(outdir, "pageout.dat")
+    dat = os.path.join(tmp, "pageout.dat")
     with open(dat, "w") as f:
         f.write("case " + " ".join(methods) + "\n")
         for kver, rows in kernels:
@@ -211,7 +218,9 @@ def charts(outdir, kernels):
                 f.write(label + " " + " ".join(
                     "%.4f" % m[x] if x in m else "NaN" for x in methods)
                     + "\n")
-    gnuplot("""set terminal pngcairo size 1400,600
+    gnuplot("""set terminal pngcairo size 1400,650 noenhanced
+set bmargin 9
+set yrange [0:*]
 set output '%s'
 set title 'pageout time per run (TCG-emulated seconds: compare bars, not values)'
 set style data histogram
@@ -223,7 +232,7 @@ set xtics rotate by -45
 plot '%s' using 2:xtic(1), '' using 3, '' using 4, '' using 5
 """ % (os.path.join(outdir, "pageout.png"), dat))
 
-    dat = os.path.join(outdir, "pte_reclaim.dat")
+    dat = os.path.join(tmp, "pte_reclaim.dat")
     plots = []
     with open(dat, "w") as f:
         for i, (kver, rows) in enumerate(kernels):
@@ -234,7 +243,7 @@ plot '%s' using 2:xtic(1), '' using 3, '' using 4, '' using 5
             f.write("\n\n")
             plots.append("'%s' index %d using 1:2 with linespoints title '%s'"
                          % (dat, i, kver))
-    gnuplot("""set terminal pngcairo size 900,600
+    gnuplot("""set terminal pngcairo size 900,600 noenhanced
 set output '%s'
 set title 'pte_reclaim cost against tables freed (TCG-emulated ms)'
 set logscale xy
