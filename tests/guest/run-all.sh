@@ -156,6 +156,8 @@ adv_module() {
 	load || return
 	./pageout_loop 60 >/dev/null &
 	lp=$!
+	# past its exec: a walk of the mm exec is replacing ends in ESRCH
+	sleep 1
 	echo $lp >$DBG/pid && echo all >$DBG/range && echo pageout >$DBG/walker
 	writer() {
 		i=0
@@ -208,6 +210,7 @@ adv_swapfull() {
 	fi
 	./pageout_loop 20 32 >/tmp/swapfull.out &
 	lp=$!
+	sleep 1		# past its exec (see adv_module)
 	n=0
 	f=0
 	# walker runs for 10 s of the target's 20: it is alive for each
