@@ -56,11 +56,13 @@ scan_selftest() {
 		"INFO: task t:1 blocked for more than 30 seconds." \
 		"watchdog: BUG: soft lockup - CPU#0 stuck for 22s!" \
 		"rcu: INFO: rcu_preempt self-detected stall on CPU" \
-		"kernel BUG at mm/huge_memory.c:1!"; do
+		"kernel BUG at mm/huge_memory.c:1!" \
+		"INFO: lockdep is turned off." \
+		"DEBUG_LOCKS_WARN_ON(1)"; do
 		printf '[    1.0] %s\n' "$splat" >"$log"
 		"$RL_TOP/scripts/scan-log.sh" "$log" >/dev/null && missed="$missed [$splat]"
 	done
-	printf 'ok 1 - BUG handling\n# WARNING: only a diagnostic\n' >"$log"
+	printf 'ok 1 - BUG handling\n# WARNING: only a diagnostic\n[    0.0] rcu: \tRCU lockdep checking is enabled.\n' >"$log"
 	"$RL_TOP/scripts/scan-log.sh" "$log" >/dev/null || missed="$missed [own TAP lines flagged]"
 	rm -f "$log"
 	if [ -n "$missed" ]; then

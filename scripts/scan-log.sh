@@ -9,7 +9,11 @@ set -eu
 
 pat='Oops:|BUG:|kernel BUG at|invalid opcode:|WARNING:|Kernel panic'
 pat="$pat|general protection fault|possible circular locking"
-pat="$pat|possible recursive locking|lockdep|KASAN|UBSAN"
+# lockdep's reports are WARNINGs or BUGs; these are what it says besides.
+# (Not "lockdep" alone: a debug kernel's boot says "RCU lockdep checking is
+# enabled".)
+pat="$pat|possible recursive locking|lockdep is turned off"
+pat="$pat|DEBUG_LOCKS_WARN_ON|KASAN|UBSAN"
 pat="$pat|self-detected stall|rcu: INFO:|RCU stall|soft lockup|hard LOCKUP"
 pat="$pat|blocked for more than|hung_task|unreferenced object"
 pat="$pat|list_(add|del) corruption|BAD page|Bad page|bad pmd"
