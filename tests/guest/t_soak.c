@@ -161,9 +161,10 @@ int main(int argc, char **argv)
 	/*
 	 * Slots still held once the targets are gone: by swap-cache folios
 	 * no one maps (the kernel drops them lazily, SwapCached) and by the
-	 * per-CPU swap slot caches (up to 64 slots a CPU before 6.15).
+	 * per-CPU swap slot caches before 6.15 (64 slots to hand out and 64
+	 * returned ones a CPU, SWAP_SLOTS_CACHE_SIZE).
 	 */
-	slack = cached1 + 64 * 4 * sysconf(_SC_NPROCESSORS_ONLN);
+	slack = cached1 + 2 * 64 * 4 * sysconf(_SC_NPROCESSORS_ONLN);
 	diag("soak: %.0f s, %ld targets, %ld walker runs", now() - t0, targets,
 	     runs);
 	tap(failed == 0 && (stock_only || runs > 0),
