@@ -9,8 +9,9 @@
  * page-table pages are back to what they were before the first target,
  * every target found its data intact, and no walker run failed.  The
  * caller (run-all.sh) then unloads the module and checks what it left.
- * Usage: t_soak [seconds [stock]]   (default 300; "stock": no walker, the
- * baseline the leak checks can be compared with)
+ * Usage: t_soak [seconds [stock|WALKER]]   (default 300; "stock": no
+ * walker, the baseline the leak checks can be compared with; a walker's
+ * name: that walker only)
  */
 #include "walker_lib.h"
 #include <dirent.h>
@@ -79,6 +80,8 @@ int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 300, t0 = now(), t_new = 0;
 	int stock_only = argc > 2 && !strcmp(argv[2], "stock");
+	/* one walker only (pageout, cold, pte_reclaim), to tell them apart */
+	const char *only = argc > 2 && !stock_only ? argv[2] : NULL;
 	long long swap0, pt0, swap1, pt1, procs0, procs1, cached1, slack;
 	long runs = 0, failed = 0, targets = 0, bad_reports = 0;
 	char *wargv[] = { argv[0], NULL };
@@ -114,6 +117,8 @@ int main(int argc, char **argv)
 		}
 		if (stock_only) {	/* the baseline: no walker at all */
 			usleep(100000);
+		} else if (only && strcmp(walkers[i][0], only)) {
+			i = (i + 1) % (int)(sizeof(walkers) / sizeof(walkers[0]));
 		} else {
 			knob_write("pte_reclaim_zero", walkers[i][1]);
 			walk(pid, NULL, 0, walkers[i][0], rand_r(&seed) % 3,
