@@ -299,6 +299,8 @@ soak() {
 	pcpu0=$(awk '$1 == "Percpu:" { print $2 }' /proc/meminfo)
 	slab0=$(awk '$1 == "SUnreclaim:" { print $2 }' /proc/meminfo)
 	load || return
+	# a baseline without the walkers first: the stock kernel's own drift
+	timeout 400 ./t_soak 60 stock
 	timeout $((${RL_ARGS:-300} + 300)) ./t_soak ${RL_ARGS:-300}
 	check "soak: module refcount 0 before unloading ($(cat /sys/module/reclaimlab/refcnt))" \
 		[ "$(cat /sys/module/reclaimlab/refcnt)" = 0 ]
