@@ -5,6 +5,7 @@
 
 #include <linux/mm.h>
 #include <linux/pgtable.h>
+#include <linux/sched/signal.h>
 
 /*
  * The PMD entry covering @addr in @mm, or NULL where an upper level maps
@@ -27,6 +28,20 @@ static inline pmd_t *rl_pmd_of(struct mm_struct *mm, unsigned long addr)
 	if (pud_none(READ_ONCE(*pud)) || pud_bad(READ_ONCE(*pud)))
 		return NULL;
 	return pmd_offset(pud, addr);
+}
+
+/*
+ * Whether a walk over @mm should end now, between two PMDs: -EINTR when
+ * the caller got a fatal signal, -ESRCH when the walk's own reference is
+ * all that keeps @mm (the target has exited), else 0.
+ */
+static inline int rl_walk_should_stop(struct mm_struct *mm)
+{
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	if (atomic_read(&mm->mm_users) <= 1)
+		return -ESRCH;
+	return 0;
 }
 
 #endif /* RL_PGWALK_H */

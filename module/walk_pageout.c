@@ -22,7 +22,6 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/pagemap.h>
-#include <linux/sched/signal.h>
 #include "reclaimlab.h"
 #include "compat.h"
 #include "pgwalk.h"
@@ -386,6 +385,7 @@ static int rl_walk_vma(struct rl_walk *w, struct vm_area_struct *vma,
 {
 	unsigned long addr, next;
 	pmd_t *pmd;
+	int ret;
 
 	if (is_vm_hugetlb_page(vma) ||
 	    (vma->vm_flags & (VM_PFNMAP | VM_IO | VM_MIXEDMAP))) {
@@ -413,11 +413,9 @@ static int rl_walk_vma(struct rl_walk *w, struct vm_area_struct *vma,
 				rl_walk_ptes(w, pmd, addr, next);
 		}
 		rl_reclaim_isolated(w);
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		/* Only our reference is left: the target has exited. */
-		if (atomic_read(&w->mm->mm_users) <= 1)
-			return -ESRCH;
+		ret = rl_walk_should_stop(w->mm);
+		if (ret)
+			return ret;
 		cond_resched();
 	}
 	return 0;

@@ -29,7 +29,6 @@
 #include <linux/mmu_notifier.h>
 #include <linux/pagemap.h>
 #include <linux/rmap.h>
-#include <linux/sched/signal.h>
 #include <linux/userfaultfd_k.h>
 #include "reclaimlab.h"
 #include "compat.h"
@@ -387,15 +386,9 @@ int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
 			for (; addr < vend; addr = next) {
 				next = addr + PMD_SIZE;
 				rl_pt_reclaim_table(mm, addr, req->pte_zero);
-				if (fatal_signal_pending(current)) {
-					ret = -EINTR;
+				ret = rl_walk_should_stop(mm);
+				if (ret)
 					goto out;
-				}
-				/* Only our reference is left: it has exited. */
-				if (atomic_read(&mm->mm_users) <= 1) {
-					ret = -ESRCH;
-					goto out;
-				}
 				cond_resched();
 			}
 		}

@@ -13,6 +13,6 @@ bad=0
 for kver in $(rl_matrix | awk '{ print $2 }'); do
 	make -s -C "$RL_TOP" module KVER="$kver" >/dev/null
 	"$RL_TOP/scripts/guest.sh" --tests soak --cmdline "rl.args=$secs" \
-		--timeout $((secs + 900)) --name "soak-$kver" "$kver" || bad=1
+		--timeout $((secs * 3 / 2 + 900)) --name "soak-$kver" "$kver" || bad=1
 done
 [ $bad = 0 ] || rl_die "soak failed: see $RL_LOGS/soak-*.log"

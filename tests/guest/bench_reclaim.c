@@ -259,6 +259,41 @@ static void pte_one(size_t n)
 	    n, r.c.v[RL_C_pte_reclaim_tables_freed], r.elapsed_ns / 1e6);
 }
 
+/* One emptying of @n one-page tables, timed, with VmPTE around each step. */
+struct zap_run {
+	double secs;			/* the zap, plus the walk if any */
+	long long pte_kb[3];		/* VmPTE: before, after the zap, after the walk */
+	size_t bad;			/* zapped pages that did not read zero */
+	struct run walk;		/* the pte_reclaim run, if any */
+};
+
+/*
+ * @n tables each holding one page, then MADV_DONTNEED of @zap_len bytes
+ * at the start of each table and, with @walk, pte_reclaim over them all.
+ */
+static void zap_tables(size_t n, size_t zap_len, int walk_after,
+		       struct zap_run *z)
+{
+	size_t len = n * PMD_SZ, i;
+	char *p = map_sparse(len);
+	double t0;
+
+	for (i = 0; i < n; i++)
+		p[i * PMD_SZ] = 1;
+	z->pte_kb[0] = self_pte_kb();
+	t0 = now();
+	for (i = 0; i < n; i++)
+		madvise(p + i * PMD_SZ, zap_len, MADV_DONTNEED);
+	z->pte_kb[1] = self_pte_kb();
+	if (walk_after)
+		walk(0, p, len, "pte_reclaim", PARTIAL, 512, &z->walk);
+	z->secs = now() - t0;
+	z->pte_kb[2] = self_pte_kb();
+	for (z->bad = 0, i = 0; i < n; i++)
+		z->bad += p[i * PMD_SZ] != 0;
+	munmap(p, len);
+}
+
 /*
  * Side by side with upstream PT_RECLAIM (6.14+; older kernels free
  * nothing on MADV_DONTNEED): @n tables holding one page each, emptied
@@ -268,45 +303,21 @@ static void pte_one(size_t n)
  */
 static void upstream_vs_module(size_t n)
 {
-	size_t len = n * PMD_SZ, i, bad = 0;
-	long long k0, k1, m0, m1, m2;
-	double t0, kernel_secs, module_secs;
-	struct run r;
-	char *p;
+	struct zap_run k, m;
+	long long kernel_freed, module_freed;
 
-	p = map_sparse(len);
-	for (i = 0; i < n; i++)
-		p[i * PMD_SZ] = 1;
-	k0 = self_pte_kb();
-	t0 = now();
-	for (i = 0; i < n; i++)
-		madvise(p + i * PMD_SZ, PMD_SZ, MADV_DONTNEED);
-	kernel_secs = now() - t0;
-	k1 = self_pte_kb();
-	for (i = 0; i < n; i++)
-		bad += p[i * PMD_SZ] != 0;
-	munmap(p, len);
-
-	p = map_sparse(len);
-	for (i = 0; i < n; i++)
-		p[i * PMD_SZ] = 1;
-	m0 = self_pte_kb();
-	t0 = now();
-	for (i = 0; i < n; i++)
-		madvise(p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED);
-	m1 = self_pte_kb();
-	walk(0, p, len, "pte_reclaim", PARTIAL, 512, &r);
-	module_secs = now() - t0;
-	m2 = self_pte_kb();
-	for (i = 0; i < n; i++)
-		bad += p[i * PMD_SZ] != 0;
-	munmap(p, len);
+	zap_tables(n, PMD_SZ, 0, &k);
+	zap_tables(n, PAGE_SZ, 1, &m);
+	kernel_freed = (k.pte_kb[0] - k.pte_kb[1]) / 4;
+	module_freed = m.walk.c.v[RL_C_pte_reclaim_tables_freed];
 	printf("BENCH {\"kind\": \"upstream\", \"tables\": %zu, \"kernel_secs\": %.6f, \"kernel_freed\": %lld, \"module_secs\": %.6f, \"module_walk_ns\": %lld, \"module_kernel_freed\": %lld, \"module_freed\": %lld, \"module_vmpte_drop_kb\": %lld, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
-	       n, kernel_secs, (k0 - k1) / 4, module_secs, r.elapsed_ns,
-	       (m0 - m1) / 4, r.c.v[RL_C_pte_reclaim_tables_freed], m1 - m2, bad,
-	       r.rc ? errname(r.rc) : "");
-	tap(!r.rc && !bad, "bench upstream vs module, %zu tables: kernel freed %lld on MADV_DONTNEED 2 MiB; module freed %lld",
-	    n, (k0 - k1) / 4, r.c.v[RL_C_pte_reclaim_tables_freed]);
+	       n, k.secs, kernel_freed, m.secs, m.walk.elapsed_ns,
+	       (m.pte_kb[0] - m.pte_kb[1]) / 4, module_freed,
+	       m.pte_kb[1] - m.pte_kb[2], k.bad + m.bad,
+	       m.walk.rc ? errname(m.walk.rc) : "");
+	tap(!m.walk.rc && !k.bad && !m.bad,
+	    "bench upstream vs module, %zu tables: kernel freed %lld on MADV_DONTNEED 2 MiB; module freed %lld",
+	    n, kernel_freed, module_freed);
 }
 
 /*
