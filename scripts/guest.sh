@@ -49,7 +49,12 @@ qrc=0
 # single-threaded TCG.  The guest still has 2 CPUs, interleaved.
 # RL_TCG_OPTS= (empty) brings multi-threaded TCG back; RL_SMP=1 gives
 # one vCPU (how the fault above was told apart).
-timeout -k 10 "$secs" qemu-system-x86_64 -accel tcg${RL_TCG_OPTS-,thread=single} -cpu max -smp ${RL_SMP:-2} -m 3G \
+# RL_ICOUNT=1: guest time counts instructions (one is one ns, idle time
+# skipped), so timings repeat to a fraction of a percent; about 2x slower.
+icount=
+[ "${RL_ICOUNT:-0}" = 1 ] && icount="-icount shift=0,sleep=off"
+# shellcheck disable=SC2086
+timeout -k 10 "$secs" qemu-system-x86_64 -accel tcg${RL_TCG_OPTS-,thread=single} $icount -cpu max -smp ${RL_SMP:-2} -m 3G \
 	-kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
 	-nographic -monitor none -serial "file:$log" -nic none -no-reboot \
 	</dev/null || qrc=$?

@@ -12,11 +12,28 @@
 
 const char *const split_name[] = { "never", "partial", "always" };
 
-static const char *only;	/* argv[1]: run only the groups matching it */
+/* argv[1]: run only the groups matching it, or any of a comma list */
+static const char *only;
 
 int want(const char *group)
 {
-	return !only || strstr(group, only);
+	const char *w = only;
+	size_t len;
+
+	if (!only)
+		return 1;
+	for (; *w; w += len + (w[len] == ',')) {
+		char word[64];
+
+		len = strcspn(w, ",");
+		if (len && len < sizeof(word)) {
+			memcpy(word, w, len);
+			word[len] = 0;
+			if (strstr(group, word))
+				return 1;
+		}
+	}
+	return 0;
 }
 
 double now(void)
