@@ -19,7 +19,7 @@ if ! command -v gnuplot >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gnuplot-nox >/dev/null
 fi
 out=$RL_TOP/bench
-mkdir -p "$out"
+mkdir -p "$out" "$RL_LOGS"
 make -s -C "$RL_TOP" tests-bin >/dev/null
 wanted() {	# wanted GROUP: whether BENCH_GROUP (if set) selects it
 	case $1 in *"${BENCH_GROUP:-}"*) true ;; *) false ;; esac
