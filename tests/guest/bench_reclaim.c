@@ -221,22 +221,18 @@ static void bench_probes(int large_kb)
 		size_t bad = 0;
 
 		for (rep = 0; rep < PROBE_PAIRS; rep++) {
-			double t_off, t_on;
+			double t[2];	/* [0] probes off, [1] on */
+			int k, probes_on;
 
-			if (rep % 2 == 0) {
-				knob_write("probes", "off");
-				t_off = stock_secs(sizes[i], 0x0ff0 + rep, &bad);
-				knob_write("probes", "on");
-				t_on = stock_secs(sizes[i], 0x00e0 + rep, &bad);
-			} else {
-				knob_write("probes", "on");
-				t_on = stock_secs(sizes[i], 0x00e0 + rep, &bad);
-				knob_write("probes", "off");
-				t_off = stock_secs(sizes[i], 0x0ff0 + rep, &bad);
+			for (k = 0; k < 2; k++) {
+				probes_on = (rep + k) % 2;
+				knob_write("probes", probes_on ? "on" : "off");
+				t[probes_on] = stock_secs(sizes[i],
+					(probes_on ? 0x00e0 : 0x0ff0) + rep, &bad);
 			}
-			off += t_off;
-			on += t_on;
-			pct[rep] = (t_on / t_off - 1) * 100;
+			off += t[0];
+			on += t[1];
+			pct[rep] = (t[1] / t[0] - 1) * 100;
 		}
 		knob_write("probes", "on");
 		qsort(pct, PROBE_PAIRS, sizeof(pct[0]), cmp_double);

@@ -23,15 +23,9 @@ int want(const char *group)
 	if (!only)
 		return 1;
 	for (; *w; w += len + (w[len] == ',')) {
-		char word[64];
-
 		len = strcspn(w, ",");
-		if (len && len < sizeof(word)) {
-			memcpy(word, w, len);
-			word[len] = 0;
-			if (strstr(group, word))
-				return 1;
-		}
+		if (len && memmem(group, strlen(group), w, len))
+			return 1;
 	}
 	return 0;
 }
