@@ -46,7 +46,7 @@ RL_COUNTER(walk_split_failed)		/* splits that failed */
 RL_COUNTER(walk_skip_partial)		/* partly mapped large folios left
 					 * alone (split never)
 					 */
-RL_COUNTER(walk_skip_vma)		/* VMAs skipped: hugetlb, PFNMAP, IO,
+RL_COUNTER(walk_skip_vma)		/* VMAs skipped: hugetlb, DAX, PFNMAP, IO,
 					 * MIXEDMAP
 					 */
 RL_COUNTER(walk_skip_mlocked)		/* VMAs skipped: VM_LOCKED */

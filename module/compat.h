@@ -13,8 +13,10 @@
 #define RL_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/ksm.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/pagemap.h>
 #include <linux/mmu_notifier.h>
 #include <linux/pgtable.h>
 #include <linux/smp.h>
@@ -38,8 +40,6 @@
 #define RL_HAVE_FOLIO_MAPCOUNT_INLINE	RL_MM_6_12
 /* mmu_notifier_range_init() takes no VMA; range_end() takes no only_end. */
 #define RL_HAVE_MMU_RANGE_NO_VMA	RL_MM_6_12
-/* UFFDIO_MOVE (6.8+) exists. */
-#define RL_HAVE_UFFD_MOVE		RL_MM_6_12
 /*
  * Every pte_offset_map_nolock() user that writes re-checks the PMD under
  * the PTE lock (pte_offset_map_rw_nolock(), 6.13), and
@@ -49,6 +49,17 @@
 #define RL_HAVE_PTE_MAP_RW_NOLOCK	RL_MM_7
 /* split_huge_page_to_list_to_order() is an inline around the __ one. */
 #define RL_HAVE_SPLIT_TO_ORDER_INLINE	RL_MM_7
+/*
+ * KSM counts the zero pages it maps (use_zero_pages 1) in ksm_zero_pages,
+ * globally and per mm (6.10+); whoever clears such an entry subtracts it.
+ * 6.1 counts nothing.
+ */
+#define RL_HAVE_KSM_ZERO_PAGES		(RL_MM_6_12 && IS_ENABLED(CONFIG_KSM))
+/*
+ * A file's page cache may have a minimum folio order (large block sizes,
+ * 6.11+): its folios are split no lower than that.
+ */
+#define RL_HAVE_MIN_FOLIO_ORDER		RL_MM_6_12
 /* ZONE_DEVICE pages have no devmap bit in page tables any more. */
 #define RL_HAVE_PMD_DEVMAP		(!RL_MM_7)
 
@@ -123,20 +134,55 @@ static inline void rl_folio_deactivate(struct folio *folio)
 
 #if RL_HAVE_SPLIT_TO_ORDER_INLINE
 #define RL_SPLIT_FN __split_huge_page_to_list_to_order
-#define rl_split_args(folio) (&(folio)->page, NULL, 0)
 #elif RL_HAVE_SPLIT_TO_ORDER
 #define RL_SPLIT_FN split_huge_page_to_list_to_order
-#define rl_split_args(folio) (&(folio)->page, NULL, 0)
 #else
 #define RL_SPLIT_FN split_huge_page_to_list
-#define rl_split_args(folio) (&(folio)->page, NULL)
 #endif
 DECLARE_STATIC_CALL(rl_split, RL_SPLIT_FN);
 
-/* Splits a locked large folio into small pages; 0 or an errno. */
+static inline int rl_split_to_order(struct folio *folio, int order)
+{
+#if RL_HAVE_SPLIT_TO_ORDER
+	return static_call(rl_split)(&folio->page, NULL, order);
+#else
+	/* 6.1 splits to small pages only; rl_split_order() is 0 there */
+	return static_call(rl_split)(&folio->page, NULL);
+#endif
+}
+
+/*
+ * The order a locked large folio may be split to, or an errno: 0 for
+ * anon, the mapping's minimum for page cache (what the kernel's
+ * min_order_for_split() says, which is not exported); -EBUSY if it was
+ * truncated meanwhile.
+ */
+static inline int rl_split_order(struct folio *folio)
+{
+	if (folio_test_anon(folio))
+		return 0;
+	if (!folio->mapping)
+		return -EBUSY;
+#if RL_HAVE_MIN_FOLIO_ORDER
+	return mapping_min_folio_order(folio->mapping);
+#else
+	return 0;
+#endif
+}
+
+/*
+ * Splits a locked large folio as far as it may be split; 0 or an errno
+ * (-EINVAL where its order is already the lowest its file allows).
+ */
 static inline int rl_split_folio(struct folio *folio)
 {
-	return static_call(rl_split)rl_split_args(folio);
+	int order = rl_split_order(folio);
+
+	if (order < 0)
+		return order;
+	if (order >= folio_order(folio))
+		return -EINVAL;
+	return rl_split_to_order(folio, order);
 }
 
 #if RL_HAVE_FOLIO_MAPCOUNT_INLINE
@@ -267,13 +313,21 @@ static inline void rl_pt_mmap_unlock(struct mm_struct *mm)
 }
 
 /*
- * On 6.12, faults and UFFDIO_MOVE may run under the per-VMA lock alone, not
- * the mmap lock.  Faults map tables with a PMD re-check; UFFDIO_MOVE's
- * move_pages_pte() does not (6.13 added it): it could fill a table after it
- * was unhooked.  Empty tables of userfaultfd-armed VMAs are kept there.
+ * Empty tables of userfaultfd-registered VMAs (any mode: MISSING, WP or
+ * MINOR; UFFDIO_COPY, ZEROPAGE, CONTINUE and POISON work on any of them)
+ * are kept on 6.12 and 7.x.  There the ioctls run under the per-VMA lock
+ * (or the mmap lock for read), which the walker does not exclude:
+ * - mfill_atomic() allocates or finds the table, re-reads the PMD once,
+ *   then maps the table to install the page; a table freed in between
+ *   makes the ioctl fail with EAGAIN (or EEXIST if a THP fault filled
+ *   the PMD), the page is not placed and the faulting thread is not
+ *   woken.  Still so in 7.2 (t_pte_races uffd saw EAGAIN there).
+ * - 6.12's UFFDIO_MOVE fills a table without re-checking the PMD (6.13
+ *   added the re-check; on 7.x it retries).
+ * On 6.1 every ioctl holds the mmap lock for read across the fill, and
+ * the walker holds it for write: they cannot overlap, so the tables go.
  */
-#define RL_PT_KEEP_UFFD_TABLES \
-	(RL_PT_FREE_RCU && RL_HAVE_UFFD_MOVE && !RL_HAVE_PTE_MAP_RW_NOLOCK)
+#define RL_PT_KEEP_UFFD_TABLES	RL_PT_FREE_RCU
 
 /*
  * On 6.12, collapse_pte_mapped_thp() runs with the mmap lock for read and
@@ -330,6 +384,26 @@ static inline void rl_mmu_clear_end(struct mmu_notifier_range *range)
 {
 	if (mm_has_notifiers(range->mm))
 		static_call(rl_mmu_notifier_end)rl_mmu_end_args(range);
+}
+
+#if RL_HAVE_KSM_ZERO_PAGES
+/* Resolved at load (symbols.c): the kernel does not export it. */
+extern atomic_long_t *rl_ksm_zero_pages;
+#endif
+
+/*
+ * What ksm_might_unmap_zero_page() does (an inline that uses the
+ * unexported ksm_zero_pages): a KSM zero page's entry, cleared, is taken
+ * off KSM's counts.
+ */
+static inline void rl_ksm_unmap_zero_page(struct mm_struct *mm, pte_t pte)
+{
+#if RL_HAVE_KSM_ZERO_PAGES
+	if (is_ksm_zero_pte(pte)) {
+		atomic_long_dec(rl_ksm_zero_pages);
+		atomic_long_dec(&mm->ksm_zero_pages);
+	}
+#endif
 }
 
 #if RL_PT_FREE_RCU

@@ -140,6 +140,15 @@ static int rl_ttu_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!folio_test_large(folio) || folio_test_hugetlb(folio))
 		return 0;
 
+	/*
+	 * Not a refault: every path that maps this folio again (swap-in,
+	 * file faults and fault-around, UFFDIO_CONTINUE, KSM, migration)
+	 * takes the folio lock, which try_to_unmap()'s caller holds until
+	 * after this handler.  What can count without being the race is a
+	 * PTE copied by fork() into a child VMA this rmap walk visited
+	 * before the copy (copy_present_pte() takes no folio lock), in the
+	 * few instructions between try_to_unmap_one()'s own walk and here.
+	 */
 	/* The folio's pages lie at most its size beyond @address. */
 	end = min(vma->vm_end, call->address + folio_size(folio));
 	if (rl_pages_still_mapped(vma->vm_mm, call->address, end, folio))

@@ -34,9 +34,14 @@ DEFINE_STATIC_CALL_NULL(rl_mmu_notifier_end, rl_mmu_notifier_end_fn);
 DEFINE_STATIC_CALL_NULL(rl_pte_free_defer, pte_free_defer);
 #endif
 
+#if RL_HAVE_KSM_ZERO_PAGES
+atomic_long_t *rl_ksm_zero_pages;
+#endif
+
 enum rl_symbol_use {
 	RL_SYM_CALLED,	/* called through its static call */
 	RL_SYM_PROBED,	/* only a kprobe target, never called */
+	RL_SYM_DATA,	/* a variable, reached through a pointer */
 };
 
 struct rl_symbol {
@@ -44,6 +49,7 @@ struct rl_symbol {
 	enum rl_symbol_use use;
 	struct static_call_key *key;
 	void *tramp;
+	void **data;	/* RL_SYM_DATA: where its address goes */
 	unsigned long addr;
 	u32 entry_insn;
 };
@@ -59,6 +65,13 @@ struct rl_symbol {
 #define RL_SYM_CALL(sym) RL_SYM_CALL_AS(#sym, sym)
 
 #define RL_SYM_PROBE(sym) { .name = #sym, .use = RL_SYM_PROBED }
+
+/* The kernel's variable @sym, at the module's pointer rl_@sym. */
+#define RL_SYM_DATA(sym) {						\
+	.name = #sym,							\
+	.use = RL_SYM_DATA,						\
+	.data = (void **)&rl_##sym,					\
+}
 
 static struct rl_symbol rl_symbols[] = {
 	/* first: it resolves the others */
@@ -88,11 +101,20 @@ static struct rl_symbol rl_symbols[] = {
 #if RL_PT_FREE_RCU
 	RL_SYM_CALL(pte_free_defer),
 #endif
+#if RL_HAVE_KSM_ZERO_PAGES
+	RL_SYM_DATA(ksm_zero_pages),
+#endif
 };
 
 /* Little-endian encodings of what objtool leaves at a function's entry. */
 #define RL_INSN_ENDBR64		0xfa1e0ff3	/* f3 0f 1e fa */
 #define RL_INSN_SEALED_ENDBR	0x001f0f66	/* osp nopl (%rax) */
+
+static const char *const rl_use_name[] = {
+	[RL_SYM_CALLED] = "direct(static_call)",
+	[RL_SYM_PROBED] = "kprobe(not-called)",
+	[RL_SYM_DATA] = "data(pointer)",
+};
 
 static const char *rl_entry_kind(u32 insn)
 {
@@ -178,6 +200,8 @@ int rl_symbols_resolve(const char *extra_required)
 		s->addr = addr;
 		if (s->use == RL_SYM_CALLED)
 			rl_symbol_bind(s, addr);
+		else if (s->use == RL_SYM_DATA)
+			*s->data = (void *)addr;
 	}
 	return 0;
 }
@@ -190,8 +214,8 @@ int rl_symbols_show(struct seq_file *m, void *unused)
 		   "call");
 	for (s = rl_symbols; s < rl_symbols + ARRAY_SIZE(rl_symbols); s++)
 		seq_printf(m, "%-36s 0x%016lx %-9s %s\n", s->name, s->addr,
-			   rl_entry_kind(s->entry_insn),
-			   s->use == RL_SYM_CALLED ? "direct(static_call)" :
-						     "kprobe(not-called)");
+			   s->use == RL_SYM_DATA ? "-" :
+						   rl_entry_kind(s->entry_insn),
+			   rl_use_name[s->use]);
 	return 0;
 }

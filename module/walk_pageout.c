@@ -112,6 +112,27 @@ static int rl_skip_reason(struct rl_walk *w, struct folio *folio,
 	return -1;
 }
 
+/*
+ * The counter that says why large @folio, which the walk cannot take
+ * whole, must not be split either, or -1 if it may be.  The checks
+ * MADV_PAGEOUT makes before its own split: a folio mapped elsewhere is
+ * not split to free this mapping's part (@exclusive_mapcount: what
+ * folio_mapcount() is when only this mapping maps it, 1 for a PMD), nor
+ * page cache the target may not evict; and no ZONE_DEVICE folio is split
+ * (fsdax PMDs look like THPs on 7.x, which has no devmap bit).
+ */
+static int rl_split_skip_reason(struct rl_walk *w, struct folio *folio,
+				int exclusive_mapcount)
+{
+	if (is_zone_device_page(&folio->page))
+		return RL_C_walk_skip_device;
+	if (rl_folio_mapcount(folio) > exclusive_mapcount)
+		return RL_C_walk_skip_shared;
+	if (!folio_test_anon(folio) && !w->file_ok)
+		return RL_C_walk_skip_file_nowrite;
+	return -1;
+}
+
 /* Isolates or deactivates @folio, whose young bits are already clear. */
 static void rl_act(struct rl_walk *w, struct folio *folio)
 {
@@ -263,6 +284,7 @@ again:
 		pte_t ptent = ptep_get(pte);
 		struct folio *folio;
 		unsigned int nr, max;
+		int reason;
 		bool whole;
 
 		scanned++;
@@ -283,14 +305,18 @@ again:
 		rl_count(RL_C_walk_batch_ptes, nr);
 		whole = nr == folio_nr_pages(folio) &&
 			pte_pfn(ptent) == folio_pfn(folio);
-
 		if (whole && req->split != RL_SPLIT_ALWAYS) {
 			rl_handle_run(w, folio, pte, addr, nr);
-		} else if (!whole && req->split == RL_SPLIT_NEVER) {
-			rl_count(RL_C_walk_skip_partial, 1);
-		} else if (rl_folio_mapcount(folio) > folio_nr_pages(folio)) {
-			/* mapped elsewhere too: splitting it would not free it */
-			rl_count(RL_C_walk_skip_shared, 1);
+			goto next;
+		}
+		/* partly in the range, or split always: split, or skip */
+		if (!whole && req->split == RL_SPLIT_NEVER)
+			reason = RL_C_walk_skip_partial;
+		else
+			reason = rl_split_skip_reason(w, folio,
+						      folio_nr_pages(folio));
+		if (reason >= 0) {
+			rl_count(reason, 1);
 		} else {
 			folio_get(folio);
 			stop->split = folio;
@@ -298,6 +324,7 @@ again:
 			scanned--;	/* it is looked at again after the split */
 			break;
 		}
+next:
 		scanned += nr - 1;
 		pte += nr - 1;
 		addr += (nr - 1) * PAGE_SIZE;
@@ -351,8 +378,12 @@ static bool rl_walk_pmd_huge(struct rl_walk *w, pmd_t *pmd,
 	folio = page_folio(pmd_page(*pmd));
 
 	if (!whole || w->req->split == RL_SPLIT_ALWAYS) {
-		if (!whole && w->req->split == RL_SPLIT_NEVER) {
-			rl_count(RL_C_walk_skip_partial, 1);
+		if (!whole && w->req->split == RL_SPLIT_NEVER)
+			reason = RL_C_walk_skip_partial;
+		else
+			reason = rl_split_skip_reason(w, folio, 1);
+		if (reason >= 0) {
+			rl_count(reason, 1);
 			spin_unlock(ptl);
 			return true;
 		}
@@ -387,7 +418,8 @@ static int rl_walk_vma(struct rl_walk *w, struct vm_area_struct *vma,
 	pmd_t *pmd;
 	int ret;
 
-	if (is_vm_hugetlb_page(vma) ||
+	/* DAX: no page cache, no LRU; its PMDs are device memory */
+	if (is_vm_hugetlb_page(vma) || vma_is_dax(vma) ||
 	    (vma->vm_flags & (VM_PFNMAP | VM_IO | VM_MIXEDMAP))) {
 		rl_count(RL_C_walk_skip_vma, 1);
 		return 0;

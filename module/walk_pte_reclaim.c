@@ -16,9 +16,9 @@
  *  4. secondary MMUs are told (MMU_NOTIFY_CLEAR over the table's 2 MiB);
  *  5. the PMD lock, then the PTE lock, without waiting; the PMD must still
  *     point to the same table and every entry must still be none;
- *  6. the PMD is cleared, the locks dropped, the TLB flushed (with the
- *     paging-structure caches: freed_tables), and the table freed the way
- *     compat.h says is safe on this kernel (rl_pt_free()).
+ *  6. the PMD is cleared and the TLB flushed (with the paging-structure
+ *     caches: freed_tables) before the locks are dropped, then the table
+ *     is freed the way compat.h says is safe on this kernel (rl_pt_free()).
  * A lock that is taken is never waited for: the table is kept and counted
  * as busy.  compat.h says which locks each kernel needs, and why.
  */
@@ -208,11 +208,20 @@ static struct folio *rl_pt_lock_file_thp(struct rl_pt_span *span,
 
 /*
  * Under the PMD and PTE locks: clears the zero-page entries (if @state
- * says there are some) and the PMD.  The caller flushes the TLB.
+ * says there are some) and the PMD, and flushes the TLB.
+ *
+ * The flush comes before the locks are dropped, as wp_page_copy() and
+ * pmdp_collapse_flush() do: once they are dropped, a fault (under the
+ * per-VMA lock, which the walker does not exclude) can install a new
+ * table and a new page at an address whose zero-page entry another CPU
+ * still has in its TLB.  That CPU would read the old zero while it
+ * already sees later writes through other pages.  freed_tables also
+ * drops the paging-structure caches that point to the table.
  */
 static void rl_pt_unhook(struct mm_struct *mm, pmd_t *pmd, pte_t *pte,
 			 unsigned long haddr, enum rl_pt_state state)
 {
+	pte_t old;
 	int i;
 
 	if (state == RL_PT_ZERO) {
@@ -220,11 +229,16 @@ static void rl_pt_unhook(struct mm_struct *mm, pmd_t *pmd, pte_t *pte,
 			if (pte_none(ptep_get(pte + i)))
 				continue;
 			/* the kernel's own clear: page_table_check sees it */
-			ptep_get_and_clear(mm, haddr + i * PAGE_SIZE, pte + i);
+			old = ptep_get_and_clear(mm, haddr + i * PAGE_SIZE,
+						 pte + i);
+			/* what zap_pte_range() does for a zero page */
+			rl_ksm_unmap_zero_page(mm, old);
 			rl_count(RL_C_pte_reclaim_zero_ptes, 1);
 		}
 	}
 	pmd_clear(pmd);
+	static_call(rl_flush_tlb_mm_range)(mm, haddr, haddr + PMD_SIZE,
+					   PAGE_SHIFT, true);
 }
 
 /*
@@ -348,10 +362,6 @@ static void rl_pt_reclaim_table(struct mm_struct *mm, unsigned long haddr,
 	}
 	rl_mmu_clear_start(&range, mm, haddr, haddr + PMD_SIZE);
 	reason = rl_pt_unhook_locked(mm, pmd, mapped, haddr, &span);
-	if (reason < 0)
-		/* No CPU may keep a cached walk into the table. */
-		static_call(rl_flush_tlb_mm_range)(mm, haddr, haddr + PMD_SIZE,
-						   PAGE_SHIFT, true);
 	rl_mmu_clear_end(&range);
 	if (reason < 0)
 		rl_pt_free(mm, mapped);
@@ -380,6 +390,15 @@ int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
 		VMA_ITERATOR(vmi, mm, start);
 
 		for_each_vma_range(vmi, vma, end) {
+			/*
+			 * Not even read: a hugetlb VMA's PMD table may be
+			 * shared with another mm and unshared and freed
+			 * under the i_mmap lock alone.  It has no PTE tables,
+			 * and (aligned to its huge page size) shares no PMD
+			 * range with another VMA.
+			 */
+			if (is_vm_hugetlb_page(vma))
+				continue;
 			addr = ALIGN_DOWN(max(start, vma->vm_start), PMD_SIZE);
 			addr = max(addr, next);
 			vend = min(end, vma->vm_end);

@@ -6,11 +6,16 @@
  * target's credentials, not the writer of `trigger`'s).  Everything is
  * read back and compared with what was written.
  *
+ * And what is skipped is never split either: page cache of a file the
+ * target cannot write, partly in the range (PTE- and PMD-mapped THP),
+ * and a THP shared with a child under split always.
+ *
  * ./t_walker_skip [WORD]: only the groups whose name contains WORD (skip,
- * file).
+ * file, split).
  */
 #include "walker_lib.h"
 #include <linux/capability.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -397,6 +402,195 @@ static void file_case(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Never split what is skipped (issue 12, item 4)                      */
+
+#define HUGE_MNT "/tmp/rl_huge"
+#define HUGE_FILE HUGE_MNT "/ro"
+#define HUGE_FILE_SZ (4UL << 20)	/* two PMD-size folios */
+
+/*
+ * A root-owned 0444 file on a huge=always tmpfs: its page cache is THP.
+ * Made anew for each case, so no case sees another's splits.
+ */
+static int huge_file_create(void)
+{
+	char *buf = malloc(HUGE_FILE_SZ);
+	long long shmem_huge;
+	int fd;
+
+	if (!buf)
+		die("malloc");
+	unlink(HUGE_FILE);
+	fill(buf, HUGE_FILE_SZ, 0x5b11);
+	fd = open(HUGE_FILE, O_RDWR | O_CREAT | O_TRUNC, 0444);
+	if (fd < 0 || write(fd, buf, HUGE_FILE_SZ) != (ssize_t)HUGE_FILE_SZ)
+		die("write " HUGE_FILE);
+	free(buf);
+	close(fd);
+	shmem_huge = field_in("/proc/meminfo", "ShmemHugePages");
+	diag("walker split: " HUGE_FILE " on tmpfs huge=always, ShmemHugePages %lld kB",
+	     shmem_huge);
+	return shmem_huge >= (long long)(HUGE_FILE_SZ >> 10) ? 0 : -2;
+}
+
+/*
+ * A child that becomes nobody maps the file read-only, shared, at a PMD
+ * boundary (PMD-mapped) or one page past it (PTE-mapped), and reads it
+ * all; the root walker then walks the first 1 MiB only, with split
+ * partial: each large folio there is partly in the range, the kind the
+ * walker splits, but the target may not evict this page cache.  Nothing
+ * may be split (MADV_PAGEOUT filters before splitting too).
+ */
+static void split_file_case(int pte_mapped)
+{
+	const char *name = pte_mapped ? "walker split file nobody, PTE-mapped THP, partial range" :
+					"walker split file nobody, PMD-mapped THP, partial range";
+	int go[2], up[2], status;
+	long long shmem_pmd = -1;
+	struct ksnap k;
+	struct run r;
+	int fd, err = huge_file_create();
+	pid_t child;
+	char *p, c;
+
+	if (err) {
+		tap(0, "%s: a THP-backed tmpfs file (%s)", name,
+		    err == -1 ? strerror(errno) : "no ShmemHugePages");
+		return;
+	}
+	/* the child gets a descriptor: nobody cannot open paths under / */
+	fd = open(HUGE_FILE, O_RDONLY);
+	if (fd < 0 || pipe(go) || pipe(up))
+		die("open/pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child) {
+		char *base;
+
+		close(up[0]);
+		close(go[1]);
+		if (setgid(NOBODY) || setuid(NOBODY))
+			_exit(101);
+		base = map_aligned(HUGE_FILE_SZ + PMD_SZ);
+		p = mmap(base + (pte_mapped ? PAGE_SZ : 0), HUGE_FILE_SZ,
+			 PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+		if (p == MAP_FAILED || verify(p, HUGE_FILE_SZ, 0x5b11))
+			_exit(102);
+		if (write(up[1], &p, sizeof(p)) != sizeof(p) ||
+		    read(go[0], &c, 1) != 1)
+			_exit(103);
+		_exit(verify(p, HUGE_FILE_SZ, 0x5b11) ? 1 : 0);
+	}
+	close(fd);
+	close(up[1]);
+	close(go[0]);
+	if (read(up[0], &p, sizeof(p)) != sizeof(p)) {
+		waitpid(child, &status, 0);
+		tap(0, "%s: the child could not become nobody and map the file (status %#x)",
+		    name, status);
+		close(up[0]);
+		close(go[1]);
+		return;
+	}
+	{
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", child);
+		shmem_pmd = field_in(path, "ShmemPmdMapped");
+	}
+	ksnap(&k);
+	walk(child, p, 1UL << 20, "pageout", PARTIAL, 512, &r);
+	ksnap_delta(&k);
+	check_run(name, &r, 512);
+	diag("%s: ShmemPmdMapped %lld kB in the target; thp_split_page +%lld",
+	     name, shmem_pmd, k.splits);
+	tap(pte_mapped ? shmem_pmd == 0 : shmem_pmd >= (long long)(PMD_SZ >> 10),
+	    "%s: the file's THP is %s-mapped in the target (ShmemPmdMapped %lld kB)",
+	    name, pte_mapped ? "PTE" : "PMD", shmem_pmd);
+	tap(W(&r, split) == 0 && W(&r, split_failed) == 0 && k.splits == 0 &&
+	    W(&r, skip_file_nowrite) >= 1 && W(&r, isolated) == 0,
+	    "%s: not split (walk_split %lld, split_failed %lld, thp_split_page +%lld), skipped as skip_file_nowrite (%lld), nothing isolated (%lld)",
+	    name, W(&r, split), W(&r, split_failed), k.splits,
+	    W(&r, skip_file_nowrite), W(&r, isolated));
+	if (write(go[1], "g", 1) != 1)
+		diag("%s: child gone", name);
+	close(go[1]);
+	close(up[0]);
+	waitpid(child, &status, 0);
+	tap(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "%s: the target reads the file back identical (status %#x)", name,
+	    status);
+}
+
+/*
+ * PMD-mapped THPs of this process shared with a forked child (each
+ * mapped by both PMDs), walked with split always: a folio mapped
+ * elsewhere is never split to free this mapping's part.
+ */
+static void split_forked_thp_case(void)
+{
+	const char *name = "walker split always, THP shared with a child";
+	uint64_t seed = 0xf04c;
+	int go[2], status;
+	struct ksnap k;
+	struct run r;
+	pid_t child;
+	long long pmd_kb;
+	char *p, c;
+
+	p = populate(REGION, 2048, 0, seed);
+	pmd_kb = pmd_mapped_kb();
+	if (pipe(go))
+		die("pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(verify(p, REGION, seed) ? 1 : 0);
+	}
+	close(go[0]);
+	ksnap(&k);
+	walk(0, p, REGION, "pageout", ALWAYS, 512, &r);
+	ksnap_delta(&k);
+	check_run(name, &r, 512);
+	tap(pmd_kb >= (long long)(REGION >> 10) && W(&r, split) == 0 &&
+	    W(&r, split_failed) == 0 && k.splits == 0 &&
+	    W(&r, skip_shared) == (long long)(REGION / PMD_SZ),
+	    "%s: none of the %lu THPs (%lld kB PMD-mapped) split (walk_split %lld, thp_split_page +%lld), each skipped as shared (%lld)",
+	    name, REGION / PMD_SZ, pmd_kb, W(&r, split), k.splits,
+	    W(&r, skip_shared));
+	if (write(go[1], "g", 1) != 1)
+		die("write");
+	close(go[1]);
+	waitpid(child, &status, 0);
+	tap(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "%s: the child's copy reads back identical (status %#x)", name,
+	    status);
+	expect_identical(name, p, REGION, seed);
+	munmap(p, REGION);
+}
+
+static void split_cases(void)
+{
+	mkdir(HUGE_MNT, 0755);
+	if (mount("tmpfs", HUGE_MNT, "tmpfs", 0, "huge=always,size=16m")) {
+		tap(0, "walker split: mount a huge=always tmpfs: %s",
+		    strerror(errno));
+	} else {
+		split_file_case(1);
+		split_file_case(0);
+	}
+	unlink(HUGE_FILE);
+	umount(HUGE_MNT);
+	rmdir(HUGE_MNT);
+	split_forked_thp_case();
+}
+
+/* ------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
 {
@@ -411,6 +605,8 @@ int main(int argc, char **argv)
 	}
 	if (want("file"))
 		file_case();
+	if (want("split"))
+		split_cases();
 
 	return walker_end("t_walker_skip", &e, rl_failures);
 }
