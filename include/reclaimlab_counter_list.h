@@ -15,6 +15,7 @@ RL_COUNTER(madv_ns)			/* ns spent inside */
 /* kretprobe on try_to_unmap_one() */
 RL_COUNTER(ttu_calls)			/* calls */
 RL_COUNTER(ttu_failed)			/* calls that returned false */
+RL_COUNTER(ttu_ns)			/* ns spent inside */
 RL_COUNTER(ttu_large_calls)		/* calls on large folios */
 RL_COUNTER(ttu_large_left_mapped)	/* large folios still partly mapped
 					 * in the VMA after a success
@@ -29,7 +30,12 @@ RL_COUNTER(ttu_order_6)
 RL_COUNTER(ttu_order_7)
 RL_COUNTER(ttu_order_8)
 RL_COUNTER(ttu_order_9)			/* ... order 9 (PMD) and above */
-/* either probe */
+/* kretprobe on reclaim_pages(): stock MADV_PAGEOUT's and the walker's */
+RL_COUNTER(reclaim_calls)		/* calls */
+RL_COUNTER(reclaim_ns)			/* ns spent inside (unmap, swap-out,
+					 * compression, LRU)
+					 */
+/* any probe */
 RL_COUNTER(probe_missed)		/* kretprobe hits lost: no free instance */
 /* the pageout/cold walker (walker pageout or cold) */
 RL_COUNTER(walk_runs)			/* walker runs */

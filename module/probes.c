@@ -5,9 +5,12 @@
  * - madvise_cold_or_pageout_pte_range(), the per-PMD step of MADV_COLD and
  *   MADV_PAGEOUT: calls, pageout vs cold, time inside;
  * - try_to_unmap_one(), the per-VMA unmap of a folio during reclaim: calls,
- *   a histogram by folio order, and large folios that it reported unmapped
- *   while some of their PTEs in that VMA still map them (the race with a
- *   break-before-make PTE update that TTU_SYNC closes).
+ *   time inside, a histogram by folio order, and large folios that it
+ *   reported unmapped while some of their PTEs in that VMA still map them
+ *   (the race with a break-before-make PTE update that TTU_SYNC closes);
+ * - reclaim_pages(), which both MADV_PAGEOUT and the module's walker hand
+ *   their isolated folios to: calls and time inside, so a pageout's time
+ *   splits into walk, unmap and the rest of reclaim (make bench).
  *
  * Handlers run with preemption disabled: they never sleep, take no lock,
  * and only add to per-CPU counters.
@@ -33,6 +36,11 @@ struct rl_ttu_call {
 	struct folio *folio;
 	struct vm_area_struct *vma;
 	unsigned long address;
+	u64 start_ns;
+};
+
+struct rl_reclaim_call {
+	u64 start_ns;
 };
 
 static int rl_madv_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -117,6 +125,7 @@ static int rl_ttu_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	call->folio = folio;
 	call->vma = (void *)regs_get_kernel_argument(regs, 1);
 	call->address = regs_get_kernel_argument(regs, 2);
+	call->start_ns = ktime_get_ns();
 
 	rl_count(RL_C_ttu_calls, 1);
 	rl_count(RL_C_ttu_order_0 + min(order, RL_ORDER_BUCKETS - 1U), 1);
@@ -132,6 +141,7 @@ static int rl_ttu_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct vm_area_struct *vma = call->vma;
 	unsigned long end;
 
+	rl_count(RL_C_ttu_ns, ktime_get_ns() - call->start_ns);
 	if (!regs_return_value(regs)) {
 		rl_count(RL_C_ttu_failed, 1);
 		return 0;
@@ -156,6 +166,25 @@ static int rl_ttu_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
+static int rl_reclaim_entry(struct kretprobe_instance *ri,
+			    struct pt_regs *regs)
+{
+	struct rl_reclaim_call *call = (void *)ri->data;
+
+	call->start_ns = ktime_get_ns();
+	rl_count(RL_C_reclaim_calls, 1);
+	return 0;
+}
+
+static int rl_reclaim_return(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct rl_reclaim_call *call = (void *)ri->data;
+
+	rl_count(RL_C_reclaim_ns, ktime_get_ns() - call->start_ns);
+	return 0;
+}
+
 static struct kretprobe rl_madv_probe = {
 	.kp.symbol_name = "madvise_cold_or_pageout_pte_range",
 	.entry_handler = rl_madv_entry,
@@ -172,7 +201,17 @@ static struct kretprobe rl_ttu_probe = {
 	.maxactive = RL_PROBE_MAXACTIVE,
 };
 
-static struct kretprobe *rl_kretprobes[] = { &rl_madv_probe, &rl_ttu_probe };
+static struct kretprobe rl_reclaim_probe = {
+	.kp.symbol_name = "reclaim_pages",
+	.entry_handler = rl_reclaim_entry,
+	.handler = rl_reclaim_return,
+	.data_size = sizeof(struct rl_reclaim_call),
+	.maxactive = RL_PROBE_MAXACTIVE,
+};
+
+static struct kretprobe *rl_kretprobes[] = {
+	&rl_madv_probe, &rl_ttu_probe, &rl_reclaim_probe,
+};
 
 static DEFINE_MUTEX(rl_probes_lock);	/* serialises enable/disable */
 static bool rl_probes_on;
@@ -190,7 +229,7 @@ int rl_probes_init(void)
 		rl_kretprobes[i]->kp.flags = KPROBE_FLAG_DISABLED;
 	ret = register_kretprobes(rl_kretprobes, ARRAY_SIZE(rl_kretprobes));
 	if (ret)
-		pr_err(RL_NAME ": cannot register the kretprobes on madvise_cold_or_pageout_pte_range and try_to_unmap_one: %d\n",
+		pr_err(RL_NAME ": cannot register the kretprobes on madvise_cold_or_pageout_pte_range, try_to_unmap_one and reclaim_pages: %d\n",
 		       ret);
 	return ret;
 }
@@ -230,5 +269,6 @@ bool rl_probes_enabled(void)
 u64 rl_probes_missed(void)
 {
 	return READ_ONCE(rl_madv_probe.nmissed) +
-	       READ_ONCE(rl_ttu_probe.nmissed);
+	       READ_ONCE(rl_ttu_probe.nmissed) +
+	       READ_ONCE(rl_reclaim_probe.nmissed);
 }

@@ -5,10 +5,14 @@ guest run and writes
 
   - a readable table on stdout,
   - OUTDIR/<kernel>.json (machine-readable, one file per kernel),
-  - OUTDIR/pageout.png and OUTDIR/pte_reclaim.png (gnuplot),
+  - OUTDIR/pageout.png (x stock per size, with ranges),
+    OUTDIR/pageout_split.png (where the time goes) and
+    OUTDIR/pte_reclaim.png (cost against its floor), with gnuplot,
   - BENCHMARKS.md (the same table, dated, with the kernel versions).
 
 Usage: bench-report.py OUTDIR BENCHMARKS.md KVER RAW.jsonl [KVER RAW.jsonl ...]
+       bench-report.py --compare OLD.json NEW.json
+         prints the ratios that moved by more than their ranges
 """
 import datetime
 import json
@@ -17,19 +21,22 @@ import subprocess
 import sys
 import tempfile
 
-TCG_NOTE = ("Times are measured in QEMU TCG guests (emulated CPUs, "
-            "-accel tcg,thread=single, 2 vCPUs): they are not real-hardware "
-            "times.  Compare the ratios, all measured side by side in one "
-            "boot per kernel.")
+TCG_NOTE = ("Times are measured in QEMU TCG guests under -icount (guest "
+            "time counts instructions: one instruction is one ns, idle "
+            "time skipped; one vCPU): they are not real-hardware times.  "
+            "Compare the ratios, each the median of alternating rounds in "
+            "one boot per kernel, with its range.")
 TARGETS = [
     "module walker no slower than stock on 6.12 (which batches the same way)",
     "module walker clearly ahead of the unbatched baseline and of stock "
     "6.1 on large-folio memory",
+    "every pageout ratio resolved to a range no wider than 4%",
     "probe overhead under 3%",
     "VmPTE after pte_reclaim at or under upstream's 240 kB on the "
     "reference workload",
     "PTE-reclaim cost linear in the number of tables",
 ]
+WIDE_PCT = 4.0		# a ratio's range wider than this is flagged
 
 
 def load(path):
@@ -54,8 +61,169 @@ def fmt_table(header, rows):
     return "\n".join(out)
 
 
-def ratio(a, b):
-    return "%.2f" % (a / b) if a and b else "-"
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    if not n:
+        return 0
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def width_pct(r, key="ratio"):
+    """How wide a ratio's range is, in percent of its median."""
+    m = r.get(key)
+    if not m:
+        return 0.0
+    return (r[key + "_max"] - r[key + "_min"]) / m * 100
+
+
+def fmt_ratio(r, key="ratio"):
+    if key not in r:
+        return "-"
+    return "%.3f (%.3f..%.3f)" % (r[key], r[key + "_min"], r[key + "_max"])
+
+
+def timing(r):
+    return "icount" if r.get("icount") else "TCG"
+
+
+def per_round(a, b):
+    """a's time over b's, round by round: median, min, max."""
+    v = [x / y for x, y in zip(a["secs_all"], b["secs_all"]) if y]
+    return median(v), min(v), max(v)
+
+
+def pageout_report(release, pageout, lines, targets):
+    mib = pageout[0]["mib"]
+    table = []
+    wide = []
+    for r in pageout:
+        w = width_pct(r)
+        flag = " !" if w > WIDE_PCT else ""
+        if r["method"] not in ("stock",) and w > WIDE_PCT:
+            wide.append("%s %s (%.1f%%)" % (r["size"], r["method"], w))
+        table.append([r["size"], r["method"], "%.4f" % r["secs"],
+                      fmt_ratio(r) + flag,
+                      "%.2f" % r["x_floor"] if "x_floor" in r else "-",
+                      "%.1f" % r["over_floor_ms"] if "over_floor_ms" in r
+                      else "-",
+                      "%.1f" % r["walk_ms"], "%.1f" % r["unmap_ms"],
+                      "%.1f" % r["rest_ms"], r["pages"], r["folios_whole"],
+                      r["splits"], r["bad_pages"], r["error"] or "ok",
+                      timing(r)])
+    lines.append(
+        "pageout of %d MiB per run, %d alternating rounds per size (x stock "
+        "= stock time / this time in the same round: above 1 is faster; "
+        "median (min..max); ! = range wider than %.0f%%).  floor = the same "
+        "bytes written once to a zram device with the same compressor "
+        "(O_DIRECT); x floor = this time / floor time; over floor = this "
+        "time - floor time.  walk / unmap / rest: ms inside the walk "
+        "(madvise or the walker, less reclaim_pages), try_to_unmap_one, "
+        "and the rest of reclaim_pages (swap-out, compression, LRU), "
+        "medians" % (mib, pageout[0]["pairs"], WIDE_PCT))
+    lines.append(fmt_table(["size", "method", "secs", "x stock",
+                            "x floor", "over floor ms", "walk ms",
+                            "unmap ms", "rest ms", "pages out",
+                            "folios whole", "splits", "bad pages", "result",
+                            "timing"], table))
+    lines.append("")
+    by = {}
+    for r in pageout:
+        by.setdefault(r["size"], {})[r["method"]] = r
+    for size, m in by.items():
+        if "module" not in m:
+            continue
+        mod = m["module"]
+        s = "%s, %s: module : stock %s" % (release, size, fmt_ratio(mod))
+        if "module_batch1_always" in m:
+            s += "; module : unbatched %.3f (%.3f..%.3f)" % per_round(
+                m["module_batch1_always"], mod)
+        if "over_floor_ms" in mod:
+            s += "; over the floor: module %.1f ms, stock %.1f ms" % (
+                mod["over_floor_ms"], m["stock"]["over_floor_ms"])
+        targets.append(s)
+    if wide:
+        targets.append("%s: ratios with a range over %.0f%%: %s" %
+                       (release, WIDE_PCT, ", ".join(wide)))
+    else:
+        targets.append("%s: every pageout ratio's range within %.0f%%" %
+                       (release, WIDE_PCT))
+
+
+def probes_report(release, probes, lines, targets):
+    table = []
+    for r in probes:
+        over = r["overhead_pct"]
+        table.append([r["size"], "%.3f" % r["off_secs"],
+                      "%.3f" % r["on_secs"], "%+.2f%%" % over,
+                      "%+.2f%% .. %+.2f%%" % (r["overhead_pct_min"],
+                                              r["overhead_pct_max"]),
+                      r["bad_pages"], timing(r)])
+        targets.append("%s: probe overhead, %s: %+.2f%% median of %d "
+                       "pairs (target < 3%%)"
+                       % (release, r["size"], over, r["pairs"]))
+    lines.append("probe overhead: stock MADV_PAGEOUT of %d MiB, %d pairs "
+                 "of runs with probes off and on (order alternating); "
+                 "overhead is the median pair's" %
+                 (probes[0]["mib"], probes[0]["pairs"]))
+    lines.append(fmt_table(["size", "off secs", "on secs", "overhead",
+                            "pairs' range", "bad pages", "timing"], table))
+    lines.append("")
+
+
+def pte_report(release, pte, lines, targets):
+    table = []
+    for r in pte:
+        table.append([r["tables"], r["empty"], r["freed"],
+                      "%.3f" % (r["ns"] / 1e6),
+                      "%.3f" % (r["floor_ns"] / 1e6),
+                      fmt_ratio(r, "x_floor"),
+                      "%.0f" % r["over_floor_ns_per_table"],
+                      "%.0f" % (r["ns"] / max(r["freed"], 1)),
+                      r["vmpte_before_kb"], r["vmpte_after_kb"],
+                      r["bad_pages"], r["error"] or "ok", timing(r)])
+    lines.append("pte_reclaim: one page per table touched, 99 of each "
+                 "100 tables emptied with MADV_DONTNEED; %d alternating "
+                 "rounds against the floor: the same tables each keeping "
+                 "one page in its last entry, so the walk only reads them "
+                 "(VMA check, lockless scan of 512 entries) and frees "
+                 "nothing; over floor = (time - floor) per freed table"
+                 % pte[0]["pairs"])
+    lines.append(fmt_table(["tables", "empty", "freed", "ms", "floor ms",
+                            "x floor", "over floor ns/table", "ns/table",
+                            "VmPTE kB before", "after", "bad pages",
+                            "result", "timing"], table))
+    lines.append("")
+    targets.append("%s: pte_reclaim ns per freed table from %d to %d "
+                   "tables: %s (linear cost keeps this flat); above the "
+                   "floor: %s" %
+                   (release, pte[0]["tables"], pte[-1]["tables"],
+                    " -> ".join("%.0f" % (r["ns"] / max(r["freed"], 1))
+                                for r in pte),
+                    " -> ".join("%.0f" % r["over_floor_ns_per_table"]
+                                for r in pte)))
+
+
+def upstream_report(release, r, lines, targets):
+    lines.append("side by side with upstream PT_RECLAIM: %d tables holding "
+                 "one page each, %d alternating rounds" %
+                 (r["tables"], r["pairs"]))
+    lines.append(fmt_table(["path", "tables freed", "secs", "kernel : this"],
+                           [["kernel: MADV_DONTNEED of each whole 2 MiB",
+                             r["kernel_freed"], "%.4f" % r["kernel_secs"],
+                             "1"],
+                            ["module: MADV_DONTNEED of the page + "
+                             "pte_reclaim", r["module_freed"],
+                             "%.4f" % r["module_secs"], fmt_ratio(r)]]))
+    lines.append("(the module path's MADV_DONTNEED freed %d tables itself; "
+                 "pte_reclaim took %.1f ms; %d bad pages; %s; %s)" %
+                 (r["module_kernel_freed"], r["module_walk_ns"] / 1e6,
+                  r["bad_pages"], r["error"] or "ok", timing(r)))
+    lines.append("")
+    targets.append("%s: %d tables: the kernel's MADV_DONTNEED of whole 2 MiB "
+                   "freed %d, the module freed %d; time kernel / module "
+                   "path = %s" % (release, r["tables"], r["kernel_freed"],
+                                  r["module_freed"], fmt_ratio(r)))
 
 
 def kernel_report(kver, rows, targets):
@@ -66,102 +234,14 @@ def kernel_report(kver, rows, targets):
     release = by.get("kernel", [{"release": kver}])[0]["release"]
     lines.append("Kernel %s" % release)
     lines.append("")
-
-    pageout = by.get("pageout", [])
-    if pageout:
-        mib = pageout[0]["mib"]
-        stock = {r["size"]: r["secs"] for r in pageout
-                 if r["method"] == "stock"}
-        table = []
-        for r in pageout:
-            table.append([r["size"], r["method"], "%.3f" % r["secs"],
-                          ratio(stock.get(r["size"]), r["secs"]),
-                          r["pages"], r["folios_whole"], r["splits"],
-                          r["bad_pages"], r["error"] or "ok"])
-        lines.append("pageout of %d MiB per run (x stock = stock time / "
-                     "this time: above 1 is faster than stock)" % mib)
-        lines.append(fmt_table(["size", "method", "secs", "x stock",
-                                "pages out", "folios whole", "splits",
-                                "bad pages", "result"], table))
-        lines.append("")
-        large = [r for r in pageout if r["kb"] > 4]
-        mod = [r for r in large if r["method"] == "module"]
-        unb = {r["size"]: r["secs"] for r in large
-               if r["method"] == "module_batch1_always"}
-        if mod:
-            vs_stock = [stock[r["size"]] / r["secs"] for r in mod]
-            vs_unb = [unb[r["size"]] / r["secs"] for r in mod
-                      if r["size"] in unb]
-            targets.append("%s: module vs stock on large folios: %.2f-%.2fx "
-                           "(stock time / module time); vs the unbatched "
-                           "baseline: %.2f-%.2fx" %
-                           (release, min(vs_stock), max(vs_stock),
-                            min(vs_unb), max(vs_unb)))
-
-    probes = by.get("probes", [])
-    if probes:
-        table = []
-        for r in probes:
-            over = r["overhead_pct"]
-            table.append([r["size"], "%.3f" % r["off_secs"],
-                          "%.3f" % r["on_secs"], "%+.1f%%" % over,
-                          "%+.1f%% .. %+.1f%%" % (r["overhead_min_pct"],
-                                                  r["overhead_max_pct"]),
-                          r["bad_pages"]])
-            targets.append("%s: probe overhead, %s: %+.1f%% median of %d "
-                           "pairs (target < 3%%)"
-                           % (release, r["size"], over, r["runs"]))
-        lines.append("probe overhead: stock MADV_PAGEOUT of %d MiB, %d pairs "
-                     "of runs with probes off and on (order alternating), "
-                     "in a boot of its own under QEMU -icount (guest time "
-                     "counts instructions); overhead is the median pair's" %
-                     (probes[0]["mib"], probes[0]["runs"]))
-        lines.append(fmt_table(["size", "off secs", "on secs", "overhead",
-                                "pairs' range", "bad pages"], table))
-        lines.append("")
-
-    pte = by.get("pte_reclaim", [])
-    if pte:
-        table = []
-        for r in pte:
-            table.append([r["tables"], r["empty"], r["freed"],
-                          r["bytes_freed"], "%.0f" % (r["ns"] / max(r["freed"], 1)),
-                          "%.3f" % (r["ns"] / 1e6), r["vmpte_before_kb"],
-                          r["vmpte_after_kb"], r["bad_pages"],
-                          r["error"] or "ok"])
-        lines.append("pte_reclaim: one page per table touched, 99 of each "
-                     "100 tables emptied with MADV_DONTNEED")
-        lines.append(fmt_table(["tables", "empty", "freed", "bytes freed",
-                                "ns/table", "ms", "VmPTE kB before",
-                                "after", "bad pages", "result"], table))
-        lines.append("")
-        per = [r["ns"] / max(r["freed"], 1) for r in pte]
-        targets.append("%s: pte_reclaim ns per freed table from %d to %d "
-                       "tables: %s (linear cost keeps this flat)" %
-                       (release, pte[0]["tables"], pte[-1]["tables"],
-                        " -> ".join("%.0f" % p for p in per)))
-
+    if by.get("pageout"):
+        pageout_report(release, by["pageout"], lines, targets)
+    if by.get("probes"):
+        probes_report(release, by["probes"], lines, targets)
+    if by.get("pte_reclaim"):
+        pte_report(release, by["pte_reclaim"], lines, targets)
     for r in by.get("upstream", []):
-        lines.append("side by side with upstream PT_RECLAIM: %d tables holding "
-                     "one page each" % r["tables"])
-        lines.append(fmt_table(["path", "tables freed", "secs", "x kernel"], [
-            ["kernel: MADV_DONTNEED of each whole 2 MiB", r["kernel_freed"],
-             "%.3f" % r["kernel_secs"], "1.00"],
-            ["module: MADV_DONTNEED of the page + pte_reclaim",
-             r["module_freed"], "%.3f" % r["module_secs"],
-             ratio(r["kernel_secs"], r["module_secs"])],
-        ]))
-        lines.append("(the module path's MADV_DONTNEED freed %d tables itself; "
-                     "pte_reclaim took %.1f ms; %d bad pages; %s)" %
-                     (r["module_kernel_freed"], r["module_walk_ns"] / 1e6,
-                      r["bad_pages"], r["error"] or "ok"))
-        lines.append("")
-        targets.append("%s: %d tables: the kernel's MADV_DONTNEED of whole 2 MiB "
-                       "freed %d, the module freed %d; time kernel / module "
-                       "path = %s" % (release, r["tables"], r["kernel_freed"],
-                                      r["module_freed"],
-                                      ratio(r["kernel_secs"],
-                                            r["module_secs"])))
+        upstream_report(release, r, lines, targets)
     cov = by.get("coverage", [])
     if cov:
         lines.append("who frees the emptied tables (%d per case)" %
@@ -174,9 +254,7 @@ def kernel_report(kver, rows, targets):
                                  r["bad_pages"], r["error"] or "ok"]
                                 for r in cov]))
         lines.append("")
-
-    ref = by.get("reference", [])
-    for r in ref:
+    for r in by.get("reference", []):
         lines.append("reference workload (upstream PT_RECLAIM's): mmap 50 "
                      "GiB, %d x (populate 2 MiB, MADV_DONTNEED 2 MiB); "
                      "%.1f s in the guest" % (r["steps"], r["workload_secs"]))
@@ -197,6 +275,10 @@ def kernel_report(kver, rows, targets):
     return "\n".join(lines)
 
 
+def short(kver):
+    return kver.split("-")[0].split("+")[0]
+
+
 def gnuplot(script):
     subprocess.run(["gnuplot"], input=script.encode(), check=True)
 
@@ -204,62 +286,152 @@ def gnuplot(script):
 def charts(outdir, kernels):
     # gnuplot's data files are scratch, not results
     with tempfile.TemporaryDirectory() as tmp:
-        draw(outdir, tmp, kernels)
+        draw_pageout(outdir, tmp, kernels)
+        draw_split(outdir, tmp, kernels)
+        draw_pte(outdir, tmp, kernels)
 
 
-def draw(outdir, tmp, kernels):
-    # pageout: one bar group per (kernel, size), one bar per method
-    methods = ["stock", "module", "module_batch1_always", "damos"]
+def draw_pageout(outdir, tmp, kernels):
+    # one bar group per (kernel, size), one bar per method, error bars
+    methods = ["module", "module_batch1_always", "damos", "floor"]
     dat = os.path.join(tmp, "pageout.dat")
     with open(dat, "w") as f:
-        f.write("case " + " ".join(methods) + "\n")
         for kver, rows in kernels:
-            secs = {}
+            by = {}
             for r in rows:
                 if r["kind"] == "pageout":
-                    secs.setdefault(r["size"], {})[r["method"]] = r["secs"]
-            for size, m in secs.items():
-                label = '"%s %s"' % (kver.split("-")[0].split("+")[0], size)
-                f.write(label + " " + " ".join(
-                    "%.4f" % m[x] if x in m else "NaN" for x in methods)
-                    + "\n")
-    gnuplot("""set terminal pngcairo size 1400,650 noenhanced
-set bmargin 9
-set yrange [0:*]
+                    by.setdefault(r["size"], {})[r["method"]] = r
+            for size, m in by.items():
+                cols = []
+                for x in methods:
+                    r = m.get(x)
+                    cols += (["%.4f %.4f %.4f" % (r["ratio"], r["ratio_min"],
+                                                   r["ratio_max"])]
+                             if r else ["NaN NaN NaN"])
+                f.write('"%s %s" %s\n' % (short(kver), size, " ".join(cols)))
+    plots = ["'%s' using %d:%d:%d%s title '%s'" %
+             (dat, 2 + 3 * i, 3 + 3 * i, 4 + 3 * i,
+              ":xtic(1)" if i == 0 else "", x.replace("_", " "))
+             for i, x in enumerate(methods)]
+    gnuplot("""set terminal pngcairo size 1500,700 noenhanced
 set output '%s'
-set title 'pageout time per run (TCG-emulated seconds: compare bars, not values)'
+set title 'pageout: x stock (stock time / method time, same round; above 1 is faster), median with range'
 set style data histogram
-set style histogram clustered gap 1
+set style histogram errorbars gap 2 lw 1
 set style fill solid border -1
-set key top left autotitle columnhead
-set ylabel 'seconds'
+set key outside right top
+set yrange [0:*]
+set ylabel 'x stock'
+set bmargin 10
 set xtics rotate by -45
-plot '%s' using 2:xtic(1), '' using 3, '' using 4, '' using 5
-""" % (os.path.join(outdir, "pageout.png"), dat))
+set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 dt 2 front
+plot %s
+""" % (os.path.join(outdir, "pageout.png"), ", ".join(plots)))
 
+
+def draw_split(outdir, tmp, kernels):
+    # stacked bars: walk, unmap, rest of reclaim, for stock and module
+    dat = os.path.join(tmp, "split.dat")
+    with open(dat, "w") as f:
+        f.write("case walk unmap rest\n")
+        for kver, rows in kernels:
+            for r in rows:
+                if r["kind"] == "pageout" and r["method"] in ("stock",
+                                                              "module"):
+                    f.write('"%s %s %s" %.2f %.2f %.2f\n' %
+                            (short(kver), r["size"], r["method"],
+                             r["walk_ms"], r["unmap_ms"], r["rest_ms"]))
+    gnuplot("""set terminal pngcairo size 1600,700 noenhanced
+set output '%s'
+set title 'where pageout time goes (ms, medians): walk, unmap (try_to_unmap_one), rest of reclaim_pages'
+set style data histogram
+set style histogram rowstacked
+set style fill solid border -1
+set boxwidth 0.8
+set key outside right top autotitle columnhead
+set ylabel 'ms'
+set bmargin 12
+set xtics rotate by -60 font ',8'
+plot '%s' using 2:xtic(1), '' using 3, '' using 4
+""" % (os.path.join(outdir, "pageout_split.png"), dat))
+
+
+def draw_pte(outdir, tmp, kernels):
     dat = os.path.join(tmp, "pte_reclaim.dat")
     plots = []
+    idx = 0
     with open(dat, "w") as f:
-        for i, (kver, rows) in enumerate(kernels):
+        for kver, rows in kernels:
+            pte = [r for r in rows if r["kind"] == "pte_reclaim"]
+            if not pte:
+                continue
             f.write("# %s\n" % kver)
-            for r in rows:
-                if r["kind"] == "pte_reclaim":
-                    f.write("%d %.3f\n" % (r["freed"], r["ns"] / 1e6))
+            for r in pte:
+                f.write("%d %.3f %.3f %.3f %.3f\n" %
+                        (r["tables"], r["ns"] / 1e6,
+                         r["ns_min"] / 1e6, r["ns_max"] / 1e6,
+                         r["floor_ns"] / 1e6))
             f.write("\n\n")
-            plots.append("'%s' index %d using 1:2 with linespoints title '%s'"
-                         % (dat, i, kver))
-    gnuplot("""set terminal pngcairo size 900,600 noenhanced
+            plots.append("'%s' index %d using 1:2:3:4 with yerrorlines "
+                         "lw 2 title '%s pte_reclaim'" % (dat, idx,
+                                                          short(kver)))
+            plots.append("'%s' index %d using 1:5 with linespoints dt 2 "
+                         "title '%s floor (reading the tables)'" %
+                         (dat, idx, short(kver)))
+            idx += 1
+    gnuplot("""set terminal pngcairo size 1100,650 noenhanced
 set output '%s'
-set title 'pte_reclaim cost against tables freed (TCG-emulated ms)'
+set title 'pte_reclaim cost against tables, and its floor (instruction-counted ms)'
 set logscale xy
-set xlabel 'tables freed'
+set xlabel 'tables'
 set ylabel 'ms'
-set key top left
+set key outside right top
 plot %s
 """ % (os.path.join(outdir, "pte_reclaim.png"), ", ".join(plots)))
 
 
+def ratio_fields(row):
+    """The (name, median, min, max) of every compared ratio in a row."""
+    out = []
+    for k in row:
+        if (k + "_min") in row and (k + "_max") in row and \
+                not isinstance(row[k], list):
+            out.append((k, row[k], row[k + "_min"], row[k + "_max"]))
+    return out
+
+
+def row_key(r):
+    return (r.get("kind"), r.get("size"), r.get("method"), r.get("tables"))
+
+
+def compare(old_path, new_path):
+    with open(old_path) as f:
+        old = {row_key(r): r for r in json.load(f)["results"]}
+    with open(new_path) as f:
+        new = json.load(f)["results"]
+    moved = 0
+    for r in new:
+        o = old.get(row_key(r))
+        if not o:
+            continue
+        ofields = {k: (m, lo, hi) for k, m, lo, hi in ratio_fields(o)}
+        for k, m, lo, hi in ratio_fields(r):
+            if k not in ofields:
+                continue
+            om, olo, ohi = ofields[k]
+            # moved: each median outside the other's range
+            if (m < olo or m > ohi) and (om < lo or om > hi):
+                moved += 1
+                print("%-40s %-16s %.4f (%.4f..%.4f) -> %.4f (%.4f..%.4f)" %
+                      (" ".join(str(x) for x in row_key(r) if x is not None),
+                       k, om, olo, ohi, m, lo, hi))
+    print("%d ratios moved by more than their ranges" % moved)
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--compare":
+        compare(sys.argv[2], sys.argv[3])
+        return
     if len(sys.argv) < 5 or len(sys.argv) % 2 == 0:
         sys.exit(__doc__)
     outdir, md = sys.argv[1], sys.argv[2]
@@ -282,8 +454,9 @@ def main():
     print(summary)
     try:
         charts(outdir, kernels)
-        chart_note = ("Charts: [pageout times](bench/pageout.png), "
-                      "[pte_reclaim cost](bench/pte_reclaim.png).")
+        chart_note = ("Charts: [pageout x stock](bench/pageout.png), "
+                      "[where the time goes](bench/pageout_split.png), "
+                      "[pte_reclaim cost and floor](bench/pte_reclaim.png).")
     except (OSError, subprocess.CalledProcessError) as e:
         chart_note = "Charts: not drawn (%s)." % e
         print(chart_note)
@@ -295,7 +468,9 @@ def main():
         f.write("Targets to report against (not pass/fail):\n\n")
         f.write("\n".join("- " + t for t in TARGETS) + "\n\n")
         f.write("Measured:\n\n" + summary + "\n\n")
-        f.write(chart_note + " Machine-readable: bench/<kernel>.json.\n\n")
+        f.write(chart_note + " Machine-readable: bench/<kernel>.json; "
+                "compare two runs with `scripts/bench-report.py --compare "
+                "OLD.json NEW.json`.\n\n")
         f.write("```\n" + report + "\n```\n")
 
 

@@ -30,7 +30,7 @@ vmlinuz=$(rl_root "$kver")/boot/vmlinuz-$kver
 [ -r "$vmlinuz" ] || rl_die "no $vmlinuz"
 case $tests in *' '*) rl_die "--tests: no spaces, it goes on the kernel command line" ;; esac
 
-initrd=$RL_BUILD/$kver/initramfs.cpio.gz
+initrd=$RL_BUILD/$kver/initramfs-$name.cpio.gz	# per boot: boots may run at once
 log=$RL_LOGS/$name.log
 result=$RL_LOGS/$name.result
 mkdir -p "$RL_LOGS"

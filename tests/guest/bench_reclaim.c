@@ -22,12 +22,14 @@
  * Usage: bench_reclaim [group]
  */
 #include "walker_lib.h"
+#include "bench_stats.h"
 #include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 
-#define PAGEOUT_LEN (256UL << 20)	/* a run well over a second */
+#define PAGEOUT_LEN (32UL << 20)	/* per run; instruction-counted */
+#define BENCH_ROUNDS 5			/* alternating rounds per method */
 #define DAMON "/sys/kernel/mm/damon/admin/kdamonds/"
 #define REF_LEN (50UL << 30)
 #define REF_STEPS 25600UL
@@ -121,64 +123,216 @@ static int have_damon(void)
 /* ------------------------------------------------------------------ */
 /* pageout                                                            */
 
-enum method { STOCK, MODULE, UNBATCHED, DAMOS, NR_METHODS };
+/*
+ * Per size: BENCH_ROUNDS rounds, each running every method once on fresh
+ * memory of the same contents, in an order that rotates from round to
+ * round (so each method runs before and after stock), and the ratio to
+ * stock is taken within a round.  The floor: the same bytes written once
+ * to a second zram device with the same compressor, O_DIRECT: what
+ * compressing them costs with no walk, unmap or LRU work at all.
+ */
+enum method { STOCK, MODULE, UNBATCHED, DAMOS, FLOOR, NR_METHODS };
 static const char *const method_name[] = {
-	"stock", "module", "module_batch1_always", "damos",
+	"stock", "module", "module_batch1_always", "damos", "floor",
 };
 
-static void pageout_one(int kb, int pte_mapped, enum method m)
+/* One run's results. */
+struct sample {
+	double secs;
+	long long pages, swpout, splits;
+	size_t bad;
+	int err;
+	/* from the probes and the walker: ns in walk, unmap, rest */
+	double walk_ns, unmap_ns, rest_ns;
+};
+
+/* The floor's zram device: its number, or -1. */
+static int floor_dev = -1;
+
+static int floor_setup(void)
 {
-	uint64_t seed = 0xbe7c0000 + kb * 8 + pte_mapped * 4 + m;
+	char path[96], alg[64], *a, *b;
+	int id;
+
+	if (floor_dev >= 0)
+		return 0;
+	if (read_text("/sys/block/zram0/comp_algorithm", alg, sizeof(alg)) < 0)
+		return errno;
+	a = strchr(alg, '[');
+	b = a ? strchr(a, ']') : NULL;
+	if (!a || !b)
+		return EINVAL;
+	*b = '\0';
+	id = (int)file_num("/sys/class/zram-control/hot_add");
+	if (id <= 0)
+		return ENODEV;
+	snprintf(path, sizeof(path), "/sys/block/zram%d/comp_algorithm", id);
+	if (write_bytes(path, a + 1, strlen(a + 1), -1))
+		return EINVAL;
+	snprintf(path, sizeof(path), "/sys/block/zram%d/disksize", id);
+	if (write_bytes(path, "512M", 4, -1))
+		return EINVAL;
+	diag("floor: /dev/zram%d, compressor %s (zram0's)", id, a + 1);
+	floor_dev = id;
+	return 0;
+}
+
+/* Writes [p, p + len) to the floor device; 0 or an errno. */
+static int floor_write(const char *p, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/dev/zram%d", floor_dev);
+	fd = open(path, O_WRONLY | O_DIRECT);
+	if (fd < 0)
+		return errno;
+	n = write(fd, p, len);
+	if (n != (ssize_t)len)
+		err = n < 0 ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+#define D(c1, c0, name) ((double)((c1).v[RL_C_##name] - (c0).v[RL_C_##name]))
+
+static void pageout_sample(int kb, int pte_mapped, enum method m, int round,
+			   struct sample *out)
+{
+	uint64_t seed = 0xbe7c0000 + kb * 64 + pte_mapped * 32 + round;
+	struct rl_counters c0, c1;
 	long long walk_split = 0;
 	struct ksnap k;
 	struct run r;
-	double t0, secs;
-	size_t bad;
+	double t0;
 	char *p;
-	int err;
 
+	memset(out, 0, sizeof(*out));
+	/* the same contents for every method of one round */
 	p = populate(PAGEOUT_LEN, kb, pte_mapped, seed);
+	counters_read("stats", &c0);
 	ksnap(&k);
 	t0 = now();
 	switch (m) {
 	case STOCK:
-		err = stock_pageout(p, PAGEOUT_LEN);
+		out->err = stock_pageout(p, PAGEOUT_LEN);
 		break;
 	case DAMOS:
-		err = damos_pageout(p, PAGEOUT_LEN, 60);
+		out->err = damos_pageout(p, PAGEOUT_LEN, 60);
+		break;
+	case FLOOR:
+		out->err = floor_write(p, PAGEOUT_LEN);
 		break;
 	default:
 		walk(0, p, PAGEOUT_LEN, "pageout",
 		     m == MODULE ? PARTIAL : ALWAYS, m == MODULE ? 512 : 1, &r);
-		err = r.rc;
+		out->err = r.rc;
 		walk_split = W(&r, split);
 	}
-	secs = now() - t0;
+	out->secs = now() - t0;
 	ksnap_delta(&k);
-	bad = verify(p, PAGEOUT_LEN, seed);
+	counters_read("stats", &c1);
+	out->pages = m == FLOOR ? (long long)(PAGEOUT_LEN / PAGE_SZ) :
+				  k.swap_kb / 4;
+	out->swpout = k.swpout;
+	out->splits = k.splits + walk_split;
+	/* walk: the walker's or madvise's own time, less reclaim_pages() */
+	out->walk_ns = (m == MODULE || m == UNBATCHED ? D(c1, c0, walk_ns) :
+			D(c1, c0, madv_ns)) - D(c1, c0, reclaim_ns);
+	out->unmap_ns = D(c1, c0, ttu_ns);
+	out->rest_ns = D(c1, c0, reclaim_ns) - out->unmap_ns;
+	out->bad = verify(p, PAGEOUT_LEN, seed);
 	munmap(p, PAGEOUT_LEN);
-	printf("BENCH {\"kind\": \"pageout\", \"size\": \"%s%s\", \"kb\": %d, \"method\": \"%s\", \"mib\": %lu, \"secs\": %.6f, \"pages\": %lld, \"folios_whole\": %lld, \"splits\": %lld, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
-	       size_name(kb), pte_mapped ? " PTE-mapped" : "", kb,
-	       method_name[m], PAGEOUT_LEN >> 20, secs, k.swap_kb / 4,
-	       k.swpout, k.splits + walk_split, bad, err ? errname(err) : "");
-	tap(!err && !bad, "bench pageout %s%s %s: %.3f s, memory identical",
-	    size_name(kb), pte_mapped ? " PTE-mapped" : "", method_name[m],
-	    secs);
+}
+
+static int icount;	/* the boot counts instructions (rl.args has icount) */
+
+static void pageout_report(const char *size, int kb, enum method m,
+			   const struct sample s[][NR_METHODS], int rounds)
+{
+	struct series secs = { 0 }, x_stock = { 0 }, x_floor = { 0 },
+		      over = { 0 }, walk_ms = { 0 }, unmap_ms = { 0 },
+		      rest_ms = { 0 };
+	long long pages = 0, swpout = 0, splits = 0;
+	size_t bad = 0;
+	int i, err = 0;
+
+	for (i = 0; i < rounds; i++) {
+		const struct sample *x = &s[i][m];
+
+		series_add(&secs, x->secs);
+		series_add(&x_stock, s[i][STOCK].secs / x->secs);
+		if (floor_dev >= 0) {
+			series_add(&x_floor, x->secs / s[i][FLOOR].secs);
+			series_add(&over, (x->secs - s[i][FLOOR].secs) * 1e3);
+		}
+		series_add(&walk_ms, x->walk_ns / 1e6);
+		series_add(&unmap_ms, x->unmap_ns / 1e6);
+		series_add(&rest_ms, x->rest_ns / 1e6);
+		pages = x->pages;
+		swpout = x->swpout;
+		splits = x->splits;
+		bad += x->bad;
+		err = err ?: x->err;
+	}
+	printf("BENCH {\"kind\": \"pageout\", \"size\": \"%s\", \"kb\": %d, \"method\": \"%s\", \"mib\": %lu, \"pairs\": %d, \"icount\": %s",
+	       size, kb, method_name[m], PAGEOUT_LEN >> 20, rounds,
+	       icount ? "true" : "false");
+	json_series("secs", "%.6f", &secs);
+	json_series("ratio", "%.4f", &x_stock);
+	if (floor_dev >= 0) {
+		json_series("x_floor", "%.4f", &x_floor);
+		json_series("over_floor_ms", "%.2f", &over);
+	}
+	json_series("walk_ms", "%.2f", &walk_ms);
+	json_series("unmap_ms", "%.2f", &unmap_ms);
+	json_series("rest_ms", "%.2f", &rest_ms);
+	printf(", \"pages\": %lld, \"folios_whole\": %lld, \"splits\": %lld, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
+	       pages, swpout, splits, bad, err ? errname(err) : "");
+	tap(!err && !bad,
+	    "bench pageout %s %s: median %.3f s, x stock %.3f (%.3f..%.3f) over %d rounds, memory identical",
+	    size, method_name[m], series_median(&secs),
+	    series_median(&x_stock), series_min(&x_stock),
+	    series_max(&x_stock), rounds);
 }
 
 static void bench_pageout(const struct walker_env *e)
 {
-	int i, m, damon = have_damon();
+	static struct sample s[BENCH_ROUNDS][NR_METHODS];
+	int have[NR_METHODS], order[NR_METHODS], nr, i, j, round, m;
 
-	if (!damon)
+	have[STOCK] = have[MODULE] = have[UNBATCHED] = 1;
+	have[DAMOS] = have_damon();
+	if (!have[DAMOS])
 		diag("DAMON sysfs absent: no DAMOS pageout on this kernel");
+	have[FLOOR] = floor_setup() == 0;
+	if (!have[FLOOR])
+		diag("floor: no second zram device (%s): no floor rows",
+		     strerror(errno));
+	for (nr = 0, m = 0; m < NR_METHODS; m++)
+		if (have[m])
+			order[nr++] = m;
+	/*
+	 * A round not reported: the boot's first runs also pay for the zram
+	 * pools' first allocations (the first stock run was 23% slower).
+	 */
+	for (j = 0; j < nr; j++)
+		pageout_sample(4, 0, order[j], BENCH_ROUNDS, &s[0][order[j]]);
 	for (i = 0; i <= e->nr; i++) {
 		int kb = i < e->nr ? e->sizes[i][0] : 4;
 		int pte = i < e->nr ? e->sizes[i][1] : 0;
+		char size[48];
 
-		for (m = 0; m < NR_METHODS; m++)
-			if (m != DAMOS || damon)
-				pageout_one(kb, pte, m);
+		snprintf(size, sizeof(size), "%s%s", size_name(kb),
+			 pte ? " PTE-mapped" : "");
+		for (round = 0; round < BENCH_ROUNDS; round++)
+			for (j = 0; j < nr; j++) {
+				m = order[(j + round) % nr];
+				pageout_sample(kb, pte, m, round, &s[round][m]);
+			}
+		for (j = 0; j < nr; j++)
+			pageout_report(size, kb, order[j], s, BENCH_ROUNDS);
 	}
 }
 
@@ -199,25 +353,18 @@ static double stock_secs(int kb, uint64_t seed, size_t *bad)
 
 #define PROBE_PAIRS 9
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * PROBE_PAIRS pairs of runs, probes off and on, each pair in the other
- * order from the last so that drift within a pair cancels out.  One
- * pair's ratio moves by several percent under TCG, so the median of the
- * pairs' overheads is the figure, with the lowest and highest beside it.
+ * order from the last so that drift within a pair cancels out.  The
+ * median of the pairs' overheads is the figure, with the range beside it.
  */
 static void bench_probes(int large_kb)
 {
 	int sizes[] = { 4, large_kb }, i, rep;
 
 	for (i = 0; i < 2; i++) {
-		double off = 0, on = 0, pct[PROBE_PAIRS];
+		struct series pct = { 0 };
+		double off = 0, on = 0;
 		size_t bad = 0;
 
 		for (rep = 0; rep < PROBE_PAIRS; rep++) {
@@ -232,17 +379,17 @@ static void bench_probes(int large_kb)
 			}
 			off += t[0];
 			on += t[1];
-			pct[rep] = (t[1] / t[0] - 1) * 100;
+			series_add(&pct, (t[1] / t[0] - 1) * 100);
 		}
 		knob_write("probes", "on");
-		qsort(pct, PROBE_PAIRS, sizeof(pct[0]), cmp_double);
-		printf("BENCH {\"kind\": \"probes\", \"size\": \"%s\", \"mib\": %lu, \"runs\": %d, \"off_secs\": %.6f, \"on_secs\": %.6f, \"overhead_pct\": %.2f, \"overhead_min_pct\": %.2f, \"overhead_max_pct\": %.2f, \"bad_pages\": %zu}\n",
-		       size_name(sizes[i]), PAGEOUT_LEN >> 20, PROBE_PAIRS, off,
-		       on, pct[PROBE_PAIRS / 2], pct[0], pct[PROBE_PAIRS - 1],
-		       bad);
+		printf("BENCH {\"kind\": \"probes\", \"size\": \"%s\", \"mib\": %lu, \"runs\": %d, \"pairs\": %d, \"icount\": %s, \"off_secs\": %.6f, \"on_secs\": %.6f",
+		       size_name(sizes[i]), PAGEOUT_LEN >> 20, PROBE_PAIRS,
+		       PROBE_PAIRS, icount ? "true" : "false", off, on);
+		json_series("overhead_pct", "%.2f", &pct);
+		printf(", \"bad_pages\": %zu}\n", bad);
 		tap(!bad, "bench probes %s: median overhead %+.1f%% (%+.1f%% to %+.1f%%) over %d pairs, memory identical",
-		    size_name(sizes[i]), pct[PROBE_PAIRS / 2], pct[0],
-		    pct[PROBE_PAIRS - 1], PROBE_PAIRS);
+		    size_name(sizes[i]), series_median(&pct), series_min(&pct),
+		    series_max(&pct), PROBE_PAIRS);
 	}
 }
 
@@ -250,40 +397,83 @@ static void bench_probes(int large_kb)
 /* PTE-table reclaim                                                   */
 
 /*
- * @n tables: one page touched in each, zapped with MADV_DONTNEED, except
- * every 100th which keeps a page of data (checked after the walk).
+ * One pte_reclaim run over @n tables.  The case: one page touched in
+ * each, zapped with MADV_DONTNEED, except every 100th which keeps a page
+ * of data (checked after the walk).  The floor (@floor): each table
+ * keeps one page in its last entry, so the walk does only what reading
+ * the tables costs (the VMA check and a lockless scan of all 512
+ * entries) and frees nothing: the case's time above it is the locking,
+ * unhooking, flushing and freeing.
  */
-static void pte_one(size_t n)
+struct pte_sample {
+	double ns;
+	long long freed, bytes, vmpte_before, vmpte_after;
+	size_t bad;
+	int err;
+};
+
+static void pte_sample(size_t n, int floor, struct pte_sample *out)
 {
-	size_t len = n * PMD_SZ, i, bad = 0, kept = 0;
-	long long before, after;
+	size_t len = n * PMD_SZ, i, off = floor ? PMD_SZ - PAGE_SZ : 0;
 	struct run r;
 	char *p = map_sparse(len);
 
 	for (i = 0; i < n; i++)
-		fill(p + i * PMD_SZ, PAGE_SZ, i);
-	for (i = 0; i < n; i++) {
-		if (i % 100 == 0)
-			kept++;
-		else
+		fill(p + i * PMD_SZ + off, PAGE_SZ, i);
+	for (i = 0; i < n && !floor; i++)
+		if (i % 100)
 			madvise(p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED);
-	}
-	before = self_pte_kb();
+	out->vmpte_before = self_pte_kb();
 	walk(0, p, len, "pte_reclaim", PARTIAL, 512, &r);
-	after = self_pte_kb();
-	for (i = 0; i < n; i++)
-		if (i % 100 == 0 ? verify(p + i * PMD_SZ, PAGE_SZ, i) :
+	out->vmpte_after = self_pte_kb();
+	out->ns = r.elapsed_ns;
+	out->freed = r.c.v[RL_C_pte_reclaim_tables_freed];
+	out->bytes = r.c.v[RL_C_pte_reclaim_bytes_freed];
+	out->err = r.rc;
+	for (out->bad = 0, i = 0; i < n; i++)
+		if (floor || i % 100 == 0 ?
+		    verify(p + i * PMD_SZ + off, PAGE_SZ, i) :
 		    *(volatile uint64_t *)(p + i * PMD_SZ) != 0)
-			bad++;
+			out->bad++;
 	munmap(p, len);
-	printf("BENCH {\"kind\": \"pte_reclaim\", \"tables\": %zu, \"empty\": %zu, \"freed\": %lld, \"bytes_freed\": %lld, \"ns\": %lld, \"vmpte_before_kb\": %lld, \"vmpte_after_kb\": %lld, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
-	       n, n - kept, r.c.v[RL_C_pte_reclaim_tables_freed],
-	       r.c.v[RL_C_pte_reclaim_bytes_freed], r.elapsed_ns, before,
-	       after, bad, r.rc ? errname(r.rc) : "");
-	tap(!r.rc && !bad &&
-	    r.c.v[RL_C_pte_reclaim_tables_freed] == (long long)(n - kept),
-	    "bench pte_reclaim %zu tables: %lld freed in %.3f ms, data intact",
-	    n, r.c.v[RL_C_pte_reclaim_tables_freed], r.elapsed_ns / 1e6);
+}
+
+static void pte_one(size_t n)
+{
+	struct series ns = { 0 }, floor_ns = { 0 }, x_floor = { 0 },
+		      over = { 0 };
+	struct pte_sample c = { 0 }, f = { 0 };
+	size_t empty = n - (n + 99) / 100, bad = 0;
+	int round, k, err = 0, ok = 1;
+
+	for (round = 0; round < BENCH_ROUNDS; round++) {
+		for (k = 0; k < 2; k++) {
+			if ((round + k) % 2)
+				pte_sample(n, 1, &f);
+			else
+				pte_sample(n, 0, &c);
+		}
+		series_add(&ns, c.ns);
+		series_add(&floor_ns, f.ns);
+		series_add(&x_floor, c.ns / f.ns);
+		series_add(&over, (c.ns - f.ns) / (c.freed ? c.freed : 1));
+		bad += c.bad + f.bad;
+		err = err ?: c.err ?: f.err;
+		ok = ok && c.freed == (long long)empty && f.freed == 0;
+	}
+	printf("BENCH {\"kind\": \"pte_reclaim\", \"tables\": %zu, \"empty\": %zu, \"freed\": %lld, \"bytes_freed\": %lld, \"pairs\": %d, \"icount\": %s",
+	       n, empty, c.freed, c.bytes, BENCH_ROUNDS,
+	       icount ? "true" : "false");
+	json_series("ns", "%.0f", &ns);
+	json_series("floor_ns", "%.0f", &floor_ns);
+	json_series("x_floor", "%.4f", &x_floor);
+	json_series("over_floor_ns_per_table", "%.1f", &over);
+	printf(", \"vmpte_before_kb\": %lld, \"vmpte_after_kb\": %lld, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
+	       c.vmpte_before, c.vmpte_after, bad, err ? errname(err) : "");
+	tap(!err && !bad && ok,
+	    "bench pte_reclaim %zu tables: %lld freed in %.3f ms (median of %d), %.2fx the floor (reading them: %.3f ms), data intact",
+	    n, c.freed, series_median(&ns) / 1e6, BENCH_ROUNDS,
+	    series_median(&x_floor), series_median(&floor_ns) / 1e6);
 }
 
 /* One emptying of @n one-page tables, timed, with VmPTE around each step. */
@@ -330,21 +520,40 @@ static void zap_tables(size_t n, size_t zap_len, int walk_after,
  */
 static void upstream_vs_module(size_t n)
 {
+	struct series ratio = { 0 }, ksecs = { 0 }, msecs = { 0 };
 	struct zap_run k, m;
 	long long kernel_freed, module_freed;
+	size_t bad = 0;
+	int round, j, err = 0;
 
-	zap_tables(n, PMD_SZ, 0, &k);
-	zap_tables(n, PAGE_SZ, 1, &m);
+	for (round = 0; round < BENCH_ROUNDS; round++) {
+		for (j = 0; j < 2; j++) {
+			if ((round + j) % 2)
+				zap_tables(n, PAGE_SZ, 1, &m);
+			else
+				zap_tables(n, PMD_SZ, 0, &k);
+		}
+		series_add(&ksecs, k.secs);
+		series_add(&msecs, m.secs);
+		series_add(&ratio, k.secs / m.secs);
+		bad += k.bad + m.bad;
+		err = err ?: m.walk.rc;
+	}
 	kernel_freed = (k.pte_kb[0] - k.pte_kb[1]) / 4;
 	module_freed = m.walk.c.v[RL_C_pte_reclaim_tables_freed];
-	printf("BENCH {\"kind\": \"upstream\", \"tables\": %zu, \"kernel_secs\": %.6f, \"kernel_freed\": %lld, \"module_secs\": %.6f, \"module_walk_ns\": %lld, \"module_kernel_freed\": %lld, \"module_freed\": %lld, \"module_vmpte_drop_kb\": %lld, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
-	       n, k.secs, kernel_freed, m.secs, m.walk.elapsed_ns,
-	       (m.pte_kb[0] - m.pte_kb[1]) / 4, module_freed,
-	       m.pte_kb[1] - m.pte_kb[2], k.bad + m.bad,
-	       m.walk.rc ? errname(m.walk.rc) : "");
-	tap(!m.walk.rc && !k.bad && !m.bad,
-	    "bench upstream vs module, %zu tables: kernel freed %lld on MADV_DONTNEED 2 MiB; module freed %lld",
-	    n, kernel_freed, module_freed);
+	printf("BENCH {\"kind\": \"upstream\", \"tables\": %zu, \"pairs\": %d, \"icount\": %s, \"kernel_freed\": %lld, \"module_walk_ns\": %lld, \"module_kernel_freed\": %lld, \"module_freed\": %lld, \"module_vmpte_drop_kb\": %lld",
+	       n, BENCH_ROUNDS, icount ? "true" : "false", kernel_freed,
+	       m.walk.elapsed_ns, (m.pte_kb[0] - m.pte_kb[1]) / 4,
+	       module_freed, m.pte_kb[1] - m.pte_kb[2]);
+	json_series("kernel_secs", "%.6f", &ksecs);
+	json_series("module_secs", "%.6f", &msecs);
+	json_series("ratio", "%.4f", &ratio);
+	printf(", \"bad_pages\": %zu, \"error\": \"%s\"}\n", bad,
+	       err ? errname(err) : "");
+	tap(!err && !bad,
+	    "bench upstream vs module, %zu tables: kernel freed %lld on MADV_DONTNEED 2 MiB; module freed %lld; time kernel : module %.3f (%.3f..%.3f)",
+	    n, kernel_freed, module_freed, series_median(&ratio),
+	    series_min(&ratio), series_max(&ratio));
 }
 
 /*
@@ -452,8 +661,8 @@ static void reference(void)
 	for (i = 0; i < REF_STEPS; i += 97)
 		bad += *(volatile uint64_t *)(p + i * PMD_SZ + 4096) != 0;
 	munmap(p, REF_LEN);
-	printf("BENCH {\"kind\": \"reference\", \"steps\": %lu, \"workload_secs\": %.3f, \"vmpte_start_kb\": %lld, \"vmpte_kernel_kb\": %lld, \"vmpte_module_kb\": %lld, \"freed\": %lld, \"ns\": %lld, \"upstream_with_kb\": 240, \"upstream_without_kb\": 102640, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
-	       REF_STEPS, secs, base, kernel, module,
+	printf("BENCH {\"kind\": \"reference\", \"icount\": %s, \"steps\": %lu, \"workload_secs\": %.3f, \"vmpte_start_kb\": %lld, \"vmpte_kernel_kb\": %lld, \"vmpte_module_kb\": %lld, \"freed\": %lld, \"ns\": %lld, \"upstream_with_kb\": 240, \"upstream_without_kb\": 102640, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
+	       icount ? "true" : "false", REF_STEPS, secs, base, kernel, module,
 	       r.c.v[RL_C_pte_reclaim_tables_freed], r.elapsed_ns, bad,
 	       r.rc ? errname(r.rc) : "");
 	tap(!r.rc && !bad, "bench reference: VmPTE %lld kB after the workload, %lld kB after pte_reclaim",
@@ -467,6 +676,7 @@ int main(int argc, char **argv)
 	int i;
 
 	walker_start(argc, argv, &e);
+	icount = want("icount");
 	uname(&u);
 	printf("BENCH {\"kind\": \"kernel\", \"release\": \"%s\"}\n",
 	       u.release);

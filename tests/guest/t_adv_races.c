@@ -421,21 +421,14 @@ static void churn_touch(void *arg, unsigned int *seed)
 
 static void scenario_uffd(void)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = {
-		.mode = UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP,
-	};
 	struct uffdio_writeprotect wp = { .mode = UFFDIO_WRITEPROTECT_MODE_WP };
 	pthread_t h;
 	char *p = map_aligned(LEN);
 	size_t bad;
 
 	madvise(p, LEN, MADV_NOHUGEPAGE);
-	uffd_fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	reg.range.start = (uintptr_t)p;
-	reg.range.len = LEN;
-	if (uffd_fd < 0 || ioctl(uffd_fd, UFFDIO_API, &api) ||
-	    ioctl(uffd_fd, UFFDIO_REGISTER, &reg)) {
+	uffd_fd = uffd_register(p, LEN, UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP);
+	if (uffd_fd < 0) {
 		tap(0, "uffd: userfaultfd unavailable: %s", strerror(errno));
 		munmap(p, LEN);
 		return;

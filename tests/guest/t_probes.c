@@ -85,6 +85,14 @@ static void pageout_case(int kb, int pte_mapped)
 	    kb, how, c.v[RL_C_madv_pageout_calls], nr_pmds);
 	tap(c.v[RL_C_madv_ns] > 0, "probes %d kB%s: time inside counted",
 	    kb, how);
+	/* MADV_PAGEOUT hands its folios to reclaim_pages() once per PMD */
+	tap(c.v[RL_C_reclaim_calls] >= 1 &&
+	    c.v[RL_C_reclaim_calls] <= nr_pmds &&
+	    c.v[RL_C_reclaim_ns] > c.v[RL_C_ttu_ns] && c.v[RL_C_ttu_ns] > 0 &&
+	    c.v[RL_C_madv_ns] > c.v[RL_C_reclaim_ns],
+	    "probes %d kB%s: reclaim_pages %lld calls, %lld ns, inside madvise's %lld ns; try_to_unmap_one %lld ns inside that",
+	    kb, how, c.v[RL_C_reclaim_calls], c.v[RL_C_reclaim_ns],
+	    c.v[RL_C_madv_ns], c.v[RL_C_ttu_ns]);
 	tap(swap_kb >= (long long)(REGION / 1024) * 9 / 10,
 	    "probes %d kB%s: stock pageout swapped %lld of %lu kB", kb, how,
 	    swap_kb, REGION / 1024);

@@ -174,8 +174,6 @@ static void *uffd_monitor(void *unused)
 
 static void race_uffd(void)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	struct walker_loop wl = { .len = UFFD_LEN, .cpu = 0 };
 	unsigned int seed = 12;
 	size_t bad = 0, touched = 0, i;
@@ -185,11 +183,8 @@ static void race_uffd(void)
 	char *p = map_aligned(UFFD_LEN);
 
 	madvise(p, UFFD_LEN, MADV_NOHUGEPAGE);
-	uffd_fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	reg.range.start = (uintptr_t)p;
-	reg.range.len = UFFD_LEN;
-	if (uffd_fd < 0 || ioctl(uffd_fd, UFFDIO_API, &api) ||
-	    ioctl(uffd_fd, UFFDIO_REGISTER, &reg)) {
+	uffd_fd = uffd_register(p, UFFD_LEN, UFFDIO_REGISTER_MODE_MISSING);
+	if (uffd_fd < 0) {
 		tap(0, "uffd: userfaultfd unavailable: %s", strerror(errno));
 		munmap(p, UFFD_LEN);
 		return;

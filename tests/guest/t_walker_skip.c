@@ -47,6 +47,47 @@ static long resident(void *p, size_t len)
 	return r;
 }
 
+/*
+ * A forked child that keeps [p, p + len) mapped (every folio now mapped
+ * twice) and, once told to, checks it holds the fill(seed) pattern.
+ * Returns the child; *go is the descriptor that tells it.
+ */
+static pid_t fork_checker(const char *p, size_t len, uint64_t seed, int *go)
+{
+	int fds[2];
+	pid_t child;
+	char c;
+
+	if (pipe(fds))
+		die("pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child) {
+		close(fds[1]);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(2);
+		_exit(verify(p, len, seed) ? 1 : 0);
+	}
+	close(fds[0]);
+	*go = fds[1];
+	return child;
+}
+
+/* Tells the child of fork_checker() to check, and reports what it found. */
+static void checker_report(const char *name, pid_t child, int go)
+{
+	int status;
+
+	if (write(go, "g", 1) != 1)
+		die("write");
+	close(go);
+	waitpid(child, &status, 0);
+	tap(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "%s: the child's copy reads back identical (status %#x)", name,
+	    status);
+}
+
 /* ------------------------------------------------------------------ */
 /* Skipped and counted, never paged out                                */
 
@@ -60,28 +101,17 @@ static void shared_case(int kb)
 	struct span before;
 	struct ksnap k;
 	struct run r;
-	char name[96], c;
-	int go[2], status;
+	char name[96];
 	long folios;
 	pid_t child;
 	char *p;
+	int go;
 
 	snprintf(name, sizeof(name), "walker skip shared %s", size_name(kb));
 	p = populate(REGION, kb, 0, seed);
 	scan(0, p, REGION, &before);
 	folios = before.large + before.small;
-	if (pipe(go))
-		die("pipe");
-	child = fork();
-	if (child < 0)
-		die("fork");
-	if (!child) {
-		close(go[1]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(2);
-		_exit(verify(p, REGION, seed) ? 1 : 0);
-	}
-	close(go[0]);
+	child = fork_checker(p, REGION, seed, &go);
 	ksnap(&k);
 	walk(0, p, REGION, "pageout", PARTIAL, 512, &r);
 	ksnap_delta(&k);
@@ -93,13 +123,7 @@ static void shared_case(int kb)
 	    all_present(p, REGION),
 	    "%s: nothing paged out (isolated %lld, reclaimed %lld, VmSwap +%lld kB)",
 	    name, W(&r, isolated), W(&r, reclaimed), k.swap_kb);
-	if (write(go[1], "g", 1) != 1)
-		die("write");
-	close(go[1]);
-	waitpid(child, &status, 0);
-	tap(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "%s: the child's copy reads back identical (status %#x)", name,
-	    status);
+	checker_report(name, child, go);
 	expect_identical(name, p, REGION, seed);
 	munmap(p, REGION);
 }
@@ -532,27 +556,16 @@ static void split_forked_thp_case(void)
 {
 	const char *name = "walker split always, THP shared with a child";
 	uint64_t seed = 0xf04c;
-	int go[2], status;
 	struct ksnap k;
 	struct run r;
 	pid_t child;
 	long long pmd_kb;
-	char *p, c;
+	char *p;
+	int go;
 
 	p = populate(REGION, 2048, 0, seed);
 	pmd_kb = pmd_mapped_kb();
-	if (pipe(go))
-		die("pipe");
-	child = fork();
-	if (child < 0)
-		die("fork");
-	if (!child) {
-		close(go[1]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(2);
-		_exit(verify(p, REGION, seed) ? 1 : 0);
-	}
-	close(go[0]);
+	child = fork_checker(p, REGION, seed, &go);
 	ksnap(&k);
 	walk(0, p, REGION, "pageout", ALWAYS, 512, &r);
 	ksnap_delta(&k);
@@ -563,13 +576,7 @@ static void split_forked_thp_case(void)
 	    "%s: none of the %lu THPs (%lld kB PMD-mapped) split (walk_split %lld, thp_split_page +%lld), each skipped as shared (%lld)",
 	    name, REGION / PMD_SZ, pmd_kb, W(&r, split), k.splits,
 	    W(&r, skip_shared));
-	if (write(go[1], "g", 1) != 1)
-		die("write");
-	close(go[1]);
-	waitpid(child, &status, 0);
-	tap(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "%s: the child's copy reads back identical (status %#x)", name,
-	    status);
+	checker_report(name, child, go);
 	expect_identical(name, p, REGION, seed);
 	munmap(p, REGION);
 }

@@ -56,6 +56,12 @@ int mglru(void);
  */
 int stock_pageout(void *p, size_t len);
 
+/*
+ * A non-blocking userfaultfd with [p, p + len) registered in @mode
+ * (UFFDIO_REGISTER_MODE_*): its descriptor, or -1 with errno set.
+ */
+int uffd_register(void *p, size_t len, unsigned long long mode);
+
 /* Driving the walker */
 struct run {
 	int rc;			/* the trigger write: 0 or an errno */

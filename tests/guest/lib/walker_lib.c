@@ -6,6 +6,8 @@
  * page; driving the walker through the knobs and judging each run.
  */
 #include "walker_lib.h"
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -478,4 +480,24 @@ int stock_pageout(void *p, size_t len)
 			return errno;
 	}
 	return madvise(p, len, MADV_PAGEOUT) ? errno : 0;
+}
+
+int uffd_register(void *p, size_t len, unsigned long long mode)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)p, .len = len },
+		.mode = mode,
+	};
+	int fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK), err;
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
 }
