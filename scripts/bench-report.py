@@ -45,8 +45,23 @@ def load(path):
         for line in f:
             line = line.strip()
             if line:
-                rows.append(json.loads(line))
+                rows.append(with_ratio(json.loads(line)))
     return rows
+
+
+def with_ratio(r):
+    """Every compared row carries ratio, ratio_min, ratio_max (and pairs,
+    icount): pte_reclaim's is its time over its floor's, the probes' is
+    the time with the probes on over off."""
+    if r["kind"] == "pte_reclaim" and "x_floor" in r:
+        for k in ("", "_min", "_max", "_all"):
+            r["ratio" + k] = r["x_floor" + k]
+    if r["kind"] == "probes" and "overhead_pct" in r:
+        for k in ("", "_min", "_max"):
+            r["ratio" + k] = round(1 + r["overhead_pct" + k] / 100, 4)
+        r["ratio_all"] = [round(1 + v / 100, 4)
+                          for v in r.get("overhead_pct_all", [])]
+    return r
 
 
 def fmt_table(header, rows):
@@ -257,7 +272,8 @@ def kernel_report(kver, rows, targets):
     for r in by.get("reference", []):
         lines.append("reference workload (upstream PT_RECLAIM's): mmap 50 "
                      "GiB, %d x (populate 2 MiB, MADV_DONTNEED 2 MiB); "
-                     "%.1f s in the guest" % (r["steps"], r["workload_secs"]))
+                     "%.1f s in the guest (%s: its figure is VmPTE, not a "
+                     "time)" % (r["steps"], r["workload_secs"], timing(r)))
         lines.append(fmt_table(["VmPTE", "kB"], [
             ["at the start", r["vmpte_start_kb"]],
             ["after the workload (this kernel)", r["vmpte_kernel_kb"]],
@@ -320,8 +336,8 @@ set style data histogram
 set style histogram errorbars gap 2 lw 1
 set style fill solid border -1
 set key outside right top
-set yrange [0:*]
-set ylabel 'x stock'
+set yrange [0.5:*]
+set ylabel 'x stock (axis from 0.5)'
 set bmargin 10
 set xtics rotate by -45
 set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 dt 2 front
@@ -383,9 +399,10 @@ def draw_pte(outdir, tmp, kernels):
 set output '%s'
 set title 'pte_reclaim cost against tables, and its floor (instruction-counted ms)'
 set logscale xy
+set xrange [500:200000]
 set xlabel 'tables'
 set ylabel 'ms'
-set key outside right top
+set key below
 plot %s
 """ % (os.path.join(outdir, "pte_reclaim.png"), ", ".join(plots)))
 
