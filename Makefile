@@ -57,7 +57,7 @@ $(BUILD)/tests/bin/%: tests/guest/%.c $(wildcard tests/guest/*.h) include/reclai
 # The walker, adversarial, fuzz and soak tests and the benchmark also link
 # the shared library (a static pattern rule: it wins over the one above).
 WALKER_LIB := $(wildcard tests/guest/lib/*.c)
-LIB_BINS := $(filter $(addprefix $(BUILD)/tests/bin/,t_walker_% t_pte_% t_adv_% \
+LIB_BINS := $(filter $(addprefix $(BUILD)/tests/bin/,t_walker_% t_pte_% t_unmap_% t_adv_% \
 	t_fuzz_% t_soak bench_%),$(TEST_BINS))
 
 $(LIB_BINS): $(BUILD)/tests/bin/%: tests/guest/%.c $(WALKER_LIB) $(wildcard tests/guest/*.h) include/reclaimlab_counters.h

@@ -71,6 +71,33 @@ RL_COUNTER(walk_young_cleared)		/* PTEs (or PMDs) made old */
 RL_COUNTER(walk_isolated)		/* folios isolated for pageout */
 RL_COUNTER(walk_reclaimed)		/* pages reclaimed by them */
 RL_COUNTER(walk_deactivated)		/* folios moved to the inactive list */
+/* the pageout walker's batched unmap (unmap batched) */
+RL_COUNTER(unmap_batched)		/* anon large folios unmapped whole in
+					 * one step by the walker
+					 */
+RL_COUNTER(unmap_batched_ptes)		/* PTEs in those batches */
+RL_COUNTER(unmap_lazyfree)		/* ... of which lazyfree (MADV_FREE)
+					 * folios, freed without swap
+					 */
+RL_COUNTER(unmap_ns)			/* ns spent unmapping (mmu notifier
+					 * start to end; compare ttu_ns)
+					 */
+RL_COUNTER(unmap_fallback_changed)	/* left to the kernel's unmap: a PTE,
+					 * the PMD or the mapcount changed
+					 * since the walker looked
+					 */
+RL_COUNTER(unmap_fallback_pinned)	/* ... the folio may be DMA-pinned */
+RL_COUNTER(unmap_fallback_uffd_wp)	/* ... its VMA is uffd-wp registered */
+RL_COUNTER(unmap_fallback_droppable)	/* ... its VMA is VM_DROPPABLE */
+RL_COUNTER(unmap_fallback_hwpoison)	/* ... it has a poisoned page */
+RL_COUNTER(unmap_fallback_no_swap)	/* ... no swap space for it whole */
+RL_COUNTER(unmap_fallback_swap_dup)	/* ... a swap reference failed */
+RL_COUNTER(unmap_fallback_redirtied)	/* ... lazyfree, but written since
+					 * MADV_FREE (swap-backed again)
+					 */
+RL_COUNTER(unmap_fallback_referenced)	/* ... lazyfree, but someone else
+					 * holds a reference
+					 */
 /* the empty-PTE-table walker (walker pte_reclaim) */
 RL_COUNTER(pte_reclaim_runs)		/* walker runs */
 RL_COUNTER(pte_reclaim_ns)		/* ns spent in them */

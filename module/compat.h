@@ -23,6 +23,7 @@
 #include <asm/pgalloc.h>
 #include <linux/static_call.h>
 #include <linux/swap.h>
+#include <linux/swapops.h>
 
 #define RL_MM_6_12 (KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE)
 /* The 7.x row of the matrix (7.2 checked). */
@@ -428,5 +429,228 @@ static inline void rl_pt_free(struct mm_struct *mm, pmd_t pmdval)
 	pte_free(mm, pmd_pgtable(pmdval));
 #endif
 }
+
+/*
+ * The batched unmap (unmap_batch.c) does what each kernel's
+ * try_to_unmap_one() does to an anon folio, through the kernel's own
+ * functions, which differ:
+ *
+ * - swap space: add_to_swap() (6.1, 6.12; it also marks the folio
+ *   dirty) became folio_alloc_swap() (7.x; the caller marks it dirty);
+ * - a swap reference per PTE: swap_duplicate()/swap_free() on each entry
+ *   (6.1; 6.12's swap_free() is an inline around swap_free_nr()) became
+ *   folio_dup_swap()/folio_put_swap() on the whole folio (7.x);
+ * - the rmap: page_remove_rmap() per page (6.1) became
+ *   folio_remove_rmap_ptes() for a range (6.12, 7.x);
+ * - the RSS counters: atomics with mm_trace_rss_stat(mm, member, count)
+ *   (6.1) became per-CPU counters with mm_trace_rss_stat(mm, member);
+ * - 6.1's secondary MMUs with an invalidate_range() callback (IOMMU SVA)
+ *   must hear of a cleared PTE under the PTE lock; 6.12 dropped that
+ *   callback (x86's flush_tlb_mm_range() tells them itself).
+ */
+/* folio_alloc_swap() adds to the swap cache; folio_dup_swap() and co. */
+#define RL_HAVE_FOLIO_SWAP_API		RL_MM_7
+/* folio_remove_rmap_ptes(), not page_remove_rmap(). */
+#define RL_HAVE_REMOVE_RMAP_PTES	RL_MM_6_12
+/* mm counters are percpu_counters; mm_trace_rss_stat() takes no count. */
+#define RL_HAVE_PERCPU_RSS		RL_MM_6_12
+/* mmu_notifier_invalidate_range() exists and must be called under PTL. */
+#define RL_HAVE_MMU_INVALIDATE_RANGE	(!RL_MM_6_12)
+
+#if RL_HAVE_FOLIO_SWAP_API
+#define RL_ADD_TO_SWAP_NAME	"folio_alloc_swap"
+#define RL_SWAP_DUP_NAME	"folio_dup_swap"
+#define RL_SWAP_PUT_NAME	"folio_put_swap"
+#elif RL_MM_6_12
+#define RL_ADD_TO_SWAP_NAME	"add_to_swap"
+#define RL_SWAP_DUP_NAME	"swap_duplicate"
+#define RL_SWAP_PUT_NAME	"swap_free_nr"
+#else
+#define RL_ADD_TO_SWAP_NAME	"add_to_swap"
+#define RL_SWAP_DUP_NAME	"swap_duplicate"
+#define RL_SWAP_PUT_NAME	"swap_free"
+#endif
+
+#if RL_HAVE_FOLIO_SWAP_API
+typedef int rl_add_to_swap_fn(struct folio *folio);
+typedef int rl_swap_dup_fn(struct folio *folio, struct page *subpage);
+typedef void rl_swap_put_fn(struct folio *folio, struct page *subpage);
+#else
+typedef bool rl_add_to_swap_fn(struct folio *folio);
+typedef int rl_swap_dup_fn(swp_entry_t entry);
+#if RL_MM_6_12
+typedef void rl_swap_put_fn(swp_entry_t entry, int nr_pages);
+#else
+typedef void rl_swap_put_fn(swp_entry_t entry);
+#endif
+#endif
+DECLARE_STATIC_CALL(rl_add_to_swap, rl_add_to_swap_fn);
+DECLARE_STATIC_CALL(rl_swap_dup, rl_swap_dup_fn);
+DECLARE_STATIC_CALL(rl_swap_put, rl_swap_put_fn);
+
+/*
+ * Gives locked anon @folio swap space as one unit and puts it in the swap
+ * cache, dirty, as shrink_folio_list() does; false if there is none (a
+ * large folio gets no fallback to small slots here: the kernel's path
+ * splits it then).
+ */
+static inline bool rl_add_to_swap(struct folio *folio)
+{
+#if RL_HAVE_FOLIO_SWAP_API
+	if (static_call(rl_add_to_swap)(folio))
+		return false;
+	folio_mark_dirty(folio);
+	return true;
+#else
+	return static_call(rl_add_to_swap)(folio);
+#endif
+}
+
+/* The swap entry of page @i of @folio, which is in the swap cache. */
+static inline swp_entry_t rl_folio_swap_entry(struct folio *folio,
+					      unsigned int i)
+{
+#if RL_MM_6_12
+	swp_entry_t entry = folio->swap;
+#else
+	swp_entry_t entry = folio_swap_entry(folio);
+#endif
+	return swp_entry(swp_type(entry), swp_offset(entry) + i);
+}
+
+#if !RL_HAVE_FOLIO_SWAP_API
+static inline void rl_swap_put_one(swp_entry_t entry)
+{
+#if RL_MM_6_12
+	static_call(rl_swap_put)(entry, 1);
+#else
+	static_call(rl_swap_put)(entry);
+#endif
+}
+#endif
+
+/*
+ * Takes one swap reference for each page of @folio (locked, in the swap
+ * cache), as the swap PTEs about to replace its PTEs will hold: all or
+ * none; 0 or an errno.
+ */
+static inline int rl_swap_dup_folio(struct folio *folio)
+{
+#if RL_HAVE_FOLIO_SWAP_API
+	return static_call(rl_swap_dup)(folio, NULL);
+#else
+	unsigned int i, nr = folio_nr_pages(folio);
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		err = static_call(rl_swap_dup)(rl_folio_swap_entry(folio, i));
+		if (err < 0)
+			goto undo;
+	}
+	return 0;
+undo:
+	while (i--)
+		rl_swap_put_one(rl_folio_swap_entry(folio, i));
+	return err;
+#endif
+}
+
+/* Drops what rl_swap_dup_folio() took. */
+static inline void rl_swap_put_folio(struct folio *folio)
+{
+#if RL_HAVE_FOLIO_SWAP_API
+	static_call(rl_swap_put)(folio, NULL);
+#else
+	unsigned int i;
+
+	for (i = 0; i < folio_nr_pages(folio); i++)
+		rl_swap_put_one(rl_folio_swap_entry(folio, i));
+#endif
+}
+
+#if RL_HAVE_REMOVE_RMAP_PTES
+#define RL_REMOVE_RMAP_FN folio_remove_rmap_ptes
+#else
+#define RL_REMOVE_RMAP_FN page_remove_rmap
+#endif
+DECLARE_STATIC_CALL(rl_remove_rmap, RL_REMOVE_RMAP_FN);
+
+/* Takes @nr PTE mappings from @page on off @folio's rmap. */
+static inline void rl_folio_remove_rmap_ptes(struct folio *folio,
+					     struct page *page,
+					     unsigned int nr,
+					     struct vm_area_struct *vma)
+{
+#if RL_HAVE_REMOVE_RMAP_PTES
+	static_call(rl_remove_rmap)(folio, page, nr, vma);
+#else
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		static_call(rl_remove_rmap)(page + i, vma, false);
+#endif
+}
+
+#if RL_HAVE_PERCPU_RSS
+typedef void rl_mm_trace_rss_stat_fn(struct mm_struct *mm, int member);
+#else
+typedef void rl_mm_trace_rss_stat_fn(struct mm_struct *mm, int member,
+				     long count);
+#endif
+DECLARE_STATIC_CALL(rl_mm_trace_rss_stat, rl_mm_trace_rss_stat_fn);
+
+/* add_mm_counter(), whose tracepoint helper is not exported. */
+static inline void rl_add_mm_counter(struct mm_struct *mm, int member,
+				     long value)
+{
+#if RL_HAVE_PERCPU_RSS
+	percpu_counter_add(&mm->rss_stat[member], value);
+	static_call(rl_mm_trace_rss_stat)(mm, member);
+#else
+	long count = atomic_long_add_return(value,
+					    &mm->rss_stat.count[member]);
+
+	static_call(rl_mm_trace_rss_stat)(mm, member, count);
+#endif
+}
+
+#if RL_HAVE_MMU_INVALIDATE_RANGE
+DECLARE_STATIC_CALL(rl_mmu_invalidate_range, __mmu_notifier_invalidate_range);
+#endif
+
+/* 6.1: what mmu_notifier_invalidate_range() does, under the PTE lock. */
+static inline void rl_mmu_invalidate_range(struct mm_struct *mm,
+					   unsigned long start,
+					   unsigned long end)
+{
+#if RL_HAVE_MMU_INVALIDATE_RANGE
+	if (mm_has_notifiers(mm))
+		static_call(rl_mmu_invalidate_range)(mm, start, end);
+#endif
+}
+
+/*
+ * A clean lazyfree folio with a reference besides its mappings and the
+ * isolation's stays lazyfree for a later pass (7.x); before, reclaim made
+ * it swap-backed as if it had been redirtied.
+ */
+#define RL_HAVE_LAZYFREE_REF_STAYS_LAZY	RL_MM_7
+
+/*
+ * VM_DROPPABLE (6.11+) folios are dropped even when dirty: the batched
+ * unmap leaves them to the kernel.
+ */
+static inline bool rl_vma_droppable(struct vm_area_struct *vma)
+{
+#ifdef VM_DROPPABLE
+	return vma->vm_flags & VM_DROPPABLE;
+#else
+	return false;
+#endif
+}
+
+/* Resolved at load (symbols.c): swapoff finds swapped mms on this list. */
+extern spinlock_t *rl_mmlist_lock;
+extern struct mm_struct *rl_init_mm;
 
 #endif /* RL_COMPAT_H */

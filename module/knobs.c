@@ -156,6 +156,21 @@ static int rl_batch_store(char *s)
 	return rl_set_batch(batch);
 }
 
+static void rl_unmap_show(struct seq_file *m, const struct rl_request *req)
+{
+	rl_show_choice(m, rl_unmap_names, rl_nr_unmaps, req->unmap);
+}
+
+static int rl_unmap_store(char *s)
+{
+	int unmap = rl_match(rl_unmap_names, rl_nr_unmaps, s);
+
+	if (unmap < 0)
+		return unmap;
+	rl_set_unmap(unmap);
+	return 0;
+}
+
 static void rl_pte_reclaim_zero_show(struct seq_file *m,
 				     const struct rl_request *req)
 {
@@ -244,6 +259,7 @@ static const struct rl_knob rl_knobs[] = {
 	RL_REQUEST_KNOB(walker),
 	RL_REQUEST_KNOB(split),
 	RL_REQUEST_KNOB(batch),
+	RL_REQUEST_KNOB(unmap),
 	RL_REQUEST_KNOB(pte_reclaim_zero),
 	{ "trigger", 0200, NULL, NULL, rl_trigger_store },
 	{ "stats", 0600, rl_stats_show, NULL, rl_stats_store },

@@ -4,7 +4,8 @@
  * concern: stats.c the counters, symbols.c the kernel symbols the module
  * resolves at load, probes.c the kretprobes on the stock reclaim paths,
  * target.c the request a trigger runs, knobs.c the debugfs files,
- * walk_pageout.c and walk_pte_reclaim.c the walkers.
+ * walk_pageout.c and walk_pte_reclaim.c the walkers, unmap_batch.c the
+ * pageout walker's batched unmap.
  */
 #ifndef RECLAIMLAB_H
 #define RECLAIMLAB_H
@@ -46,6 +47,12 @@ enum rl_split {
 	RL_SPLIT_ALWAYS,
 };
 
+/* Who unmaps the large folios the pageout walker hands to reclaim. */
+enum rl_unmap {
+	RL_UNMAP_KERNEL,	/* reclaim, through try_to_unmap_one() */
+	RL_UNMAP_BATCHED,	/* the walker, in one step (unmap_batch.c) */
+};
+
 #define RL_BATCH_MAX 512
 
 /* target.c: the knobs' state and the trigger that acts on it. */
@@ -56,18 +63,21 @@ struct rl_request {
 	enum rl_walker walker;
 	enum rl_split split;
 	unsigned int batch;
+	enum rl_unmap unmap;
 	bool pte_zero;		/* pte_reclaim also frees zero-page tables */
 };
 
 extern const char *const rl_walker_names[];
 extern const char *const rl_split_names[];
-extern const unsigned int rl_nr_walkers, rl_nr_splits;
+extern const char *const rl_unmap_names[];
+extern const unsigned int rl_nr_walkers, rl_nr_splits, rl_nr_unmaps;
 
 int rl_set_pid(int nr);
 int rl_set_range(bool whole_mm, unsigned long start, unsigned long end);
 void rl_set_walker(enum rl_walker w);
 void rl_set_split(enum rl_split s);
 int rl_set_batch(unsigned int batch);
+void rl_set_unmap(enum rl_unmap u);
 void rl_set_pte_zero(bool on);
 void rl_get_request(struct rl_request *req);	/* takes a pid reference */
 void rl_put_request(struct rl_request *req);

@@ -37,6 +37,18 @@ DEFINE_STATIC_CALL_NULL(rl_pte_free_defer, pte_free_defer);
 #if RL_HAVE_KSM_ZERO_PAGES
 atomic_long_t *rl_ksm_zero_pages;
 #endif
+DEFINE_STATIC_CALL_NULL(rl_add_to_swap, rl_add_to_swap_fn);
+DEFINE_STATIC_CALL_NULL(rl_swap_dup, rl_swap_dup_fn);
+DEFINE_STATIC_CALL_NULL(rl_swap_put, rl_swap_put_fn);
+DEFINE_STATIC_CALL_NULL(rl_remove_rmap, RL_REMOVE_RMAP_FN);
+DEFINE_STATIC_CALL_NULL(rl_mm_trace_rss_stat, rl_mm_trace_rss_stat_fn);
+#if RL_HAVE_MMU_INVALIDATE_RANGE
+DEFINE_STATIC_CALL_NULL(rl_mmu_invalidate_range,
+			__mmu_notifier_invalidate_range);
+#endif
+/* the kernel's, guarding init_mm.mmlist (swapoff's list of swapped mms) */
+spinlock_t *rl_mmlist_lock;
+struct mm_struct *rl_init_mm;
 
 enum rl_symbol_use {
 	RL_SYM_CALLED,	/* called through its static call */
@@ -104,6 +116,18 @@ static struct rl_symbol rl_symbols[] = {
 #if RL_HAVE_KSM_ZERO_PAGES
 	RL_SYM_DATA(ksm_zero_pages),
 #endif
+	/* the pageout walker's batched unmap */
+	RL_SYM_CALL_AS(RL_ADD_TO_SWAP_NAME, add_to_swap),
+	RL_SYM_CALL_AS(RL_SWAP_DUP_NAME, swap_dup),
+	RL_SYM_CALL_AS(RL_SWAP_PUT_NAME, swap_put),
+	RL_SYM_CALL_AS(__stringify(RL_REMOVE_RMAP_FN), remove_rmap),
+	RL_SYM_CALL(mm_trace_rss_stat),
+#if RL_HAVE_MMU_INVALIDATE_RANGE
+	RL_SYM_CALL_AS("__mmu_notifier_invalidate_range",
+		       mmu_invalidate_range),
+#endif
+	RL_SYM_DATA(mmlist_lock),
+	RL_SYM_DATA(init_mm),
 };
 
 /* Little-endian encodings of what objtool leaves at a function's entry. */

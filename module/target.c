@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The request the knobs describe (target pid, range, walker, split, batch)
- * and the trigger that runs it.  Knob writes and triggers take a snapshot
- * of the request under rl_request_lock, so a long walk never blocks a knob;
- * triggers run one at a time under rl_trigger_lock, which also guards the
- * record of the last run.
+ * The request the knobs describe (target pid, range, walker, split, batch,
+ * unmap) and the trigger that runs it.  Knob writes and triggers take a
+ * snapshot of the request under rl_request_lock, so a long walk never
+ * blocks a knob; triggers run one at a time under rl_trigger_lock, which
+ * also guards the record of the last run (and the batched unmap's buffer).
  */
 #include <linux/cred.h>
 #include <linux/ktime.h>
@@ -17,8 +17,10 @@
 
 const char *const rl_walker_names[] = { "pageout", "cold", "pte_reclaim" };
 const char *const rl_split_names[] = { "never", "partial", "always" };
+const char *const rl_unmap_names[] = { "kernel", "batched" };
 const unsigned int rl_nr_walkers = ARRAY_SIZE(rl_walker_names);
 const unsigned int rl_nr_splits = ARRAY_SIZE(rl_split_names);
+const unsigned int rl_nr_unmaps = ARRAY_SIZE(rl_unmap_names);
 
 static DEFINE_MUTEX(rl_request_lock);
 static struct rl_request rl_request = {
@@ -111,6 +113,13 @@ int rl_set_batch(unsigned int batch)
 	rl_request.batch = batch;
 	mutex_unlock(&rl_request_lock);
 	return 0;
+}
+
+void rl_set_unmap(enum rl_unmap u)
+{
+	mutex_lock(&rl_request_lock);
+	rl_request.unmap = u;
+	mutex_unlock(&rl_request_lock);
 }
 
 void rl_set_pte_zero(bool on)
@@ -230,6 +239,7 @@ int rl_last_show(struct seq_file *m, void *unused)
 		seq_printf(m, "range 0x%lx 0x%lx\n", req->start, req->end);
 	seq_printf(m, "split %s\n", rl_split_names[req->split]);
 	seq_printf(m, "batch %u\n", req->batch);
+	seq_printf(m, "unmap %s\n", rl_unmap_names[req->unmap]);
 	seq_printf(m, "pte_reclaim_zero %d\n", req->pte_zero);
 	seq_printf(m, "elapsed_ns %llu\n", rl_last.elapsed_ns);
 	seq_printf(m, "result %d\n", rl_last.result);

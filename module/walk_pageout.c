@@ -9,7 +9,8 @@
  *   handles it as one batch under the PTE lock: young cleared on the whole
  *   run with one TLB flush, then, if the run is the whole folio and the
  *   folio is exclusive, the folio is isolated (pageout) or deactivated
- *   (cold) whole;
+ *   (cold) whole; with `unmap batched`, an anon one is isolated and
+ *   unmapped in one step by unmap_batch.c, with the PTE lock dropped;
  * - splits a large folio it cannot handle whole, as `split` says, with the
  *   PTE lock dropped; a failed split leaves the folio and the walk goes on
  *   with the lock taken again;
@@ -26,6 +27,7 @@
 #include "compat.h"
 #include "pgwalk.h"
 #include "symbols.h"
+#include "unmap_batch.h"
 
 struct rl_walk {
 	struct mm_struct *mm;
@@ -203,8 +205,22 @@ static unsigned int rl_clear_young_ptes(pte_t *pte, unsigned int nr)
 	return cleared;
 }
 
-/* A run of @nr PTEs from @pte: all of large @folio, or small @folio. */
-static void rl_handle_run(struct rl_walk *w, struct folio *folio, pte_t *pte,
+/*
+ * Whether large @folio, handed to reclaim whole, is unmapped by the walker
+ * in one step (unmap batched) rather than by reclaim.
+ */
+static bool rl_unmaps_batched(struct rl_walk *w, struct folio *folio)
+{
+	return w->pageout && w->req->unmap == RL_UNMAP_BATCHED &&
+	       folio_test_anon(folio);
+}
+
+/*
+ * A run of @nr PTEs from @pte: all of large @folio, or small @folio.  True
+ * if large @folio is to be unmapped in one step: then it is isolated and
+ * left locked for rl_unmap_stopped().
+ */
+static bool rl_handle_run(struct rl_walk *w, struct folio *folio, pte_t *pte,
 			  unsigned long addr, unsigned int nr)
 {
 	bool large = folio_test_large(folio);
@@ -214,16 +230,28 @@ static void rl_handle_run(struct rl_walk *w, struct folio *folio, pte_t *pte,
 	reason = rl_skip_reason(w, folio, large ? folio_nr_pages(folio) : 1);
 	if (reason >= 0) {
 		rl_count(reason, 1);
-		return;
+		return false;
 	}
 	/* Revalidate a large folio under its lock: no one may be splitting it. */
 	if (large && !folio_trylock(folio)) {
 		rl_count(RL_C_walk_skip_folio_locked, 1);
-		return;
+		return false;
 	}
 	if (large && rl_folio_mapcount(folio) != folio_nr_pages(folio)) {
 		rl_count(RL_C_walk_skip_shared, 1);
 		goto unlock;
+	}
+	if (large && rl_unmaps_batched(w, folio)) {
+		/* its PTEs go in one step: no young bits to clear first */
+		folio_clear_referenced(folio);
+		if (!rl_folio_isolate_lru(folio)) {
+			rl_count(RL_C_walk_skip_not_lru, 1);
+			goto unlock;
+		}
+		list_add(&folio->lru, &w->isolated);
+		rl_count(RL_C_walk_isolated, 1);
+		rl_count(RL_C_walk_large_whole, 1);
+		return true;
 	}
 	cleared = rl_clear_young_ptes(pte, nr);
 	if (cleared) {
@@ -236,13 +264,16 @@ static void rl_handle_run(struct rl_walk *w, struct folio *folio, pte_t *pte,
 unlock:
 	if (large)
 		folio_unlock(folio);
+	return false;
 }
 
 /* Where rl_walk_pte_table() stopped, and why. */
 struct rl_pte_stop {
 	unsigned long addr;	/* the first address not done */
 	struct folio *split;	/* to split there (referenced), or NULL */
+	struct folio *unmap;	/* to unmap there (locked, isolated), or NULL */
 	unsigned int nr;	/* PTEs of it in the range */
+	pte_t first;		/* the PTE at addr (unmap) */
 };
 
 /*
@@ -261,6 +292,7 @@ static void rl_walk_pte_table(struct rl_walk *w, pmd_t *pmd,
 	pmd_t pmdval;
 
 	stop->split = NULL;
+	stop->unmap = NULL;
 again:
 	start_pte = rl_pte_map(pmd, addr, &pmdval);
 	if (!rl_pte_mapped(start_pte)) {
@@ -306,7 +338,14 @@ again:
 		whole = nr == folio_nr_pages(folio) &&
 			pte_pfn(ptent) == folio_pfn(folio);
 		if (whole && req->split != RL_SPLIT_ALWAYS) {
-			rl_handle_run(w, folio, pte, addr, nr);
+			if (rl_handle_run(w, folio, pte, addr, nr)) {
+				/* unmapped with this lock dropped */
+				stop->unmap = folio;
+				stop->nr = nr;
+				stop->first = ptent;
+				scanned += nr - 1;
+				break;
+			}
 			goto next;
 		}
 		/* partly in the range, or split always: split, or skip */
@@ -335,6 +374,26 @@ next:
 	rl_count(RL_C_walk_ptes_scanned, scanned);
 }
 
+/*
+ * Unmaps the folio rl_walk_pte_table() stopped at in one step, or leaves
+ * it to reclaim's unmap; either way it stays isolated for reclaim.
+ */
+static void rl_unmap_stopped(struct rl_walk *w, pmd_t *pmd,
+			     const struct rl_pte_stop *stop)
+{
+	struct rl_unmap_batch batch = {
+		.vma = w->vma,
+		.pmd = pmd,
+		.addr = stop->addr,
+		.folio = stop->unmap,
+		.nr = stop->nr,
+		.first = stop->first,
+	};
+
+	rl_unmap_batch(&batch);
+	folio_unlock(stop->unmap);
+}
+
 /* The PTEs of [addr, end), all under one PMD. */
 static void rl_walk_ptes(struct rl_walk *w, pmd_t *pmd, unsigned long addr,
 			 unsigned long end)
@@ -344,6 +403,11 @@ static void rl_walk_ptes(struct rl_walk *w, pmd_t *pmd, unsigned long addr,
 	while (addr < end) {
 		rl_walk_pte_table(w, pmd, addr, end, &stop);
 		addr = stop.addr;
+		if (stop.unmap) {
+			rl_unmap_stopped(w, pmd, &stop);
+			addr += stop.nr * PAGE_SIZE;
+			continue;
+		}
 		if (!stop.split)
 			break;
 		/*

@@ -152,6 +152,11 @@ pte_races() {
 	load && timeout $TIMEOUT ./t_pte_races uffd,zero_tlb,ksm_zero 5
 }
 
+# The pageout walker's batched unmap (tests/guest/t_unmap_batched.c).
+unmap_batched() {
+	load && timeout $TIMEOUT ./t_unmap_batched
+}
+
 # Adversarial scenarios with the walkers looping (tests/guest/t_adv_races.c).
 adv_races() {
 	load && timeout $TIMEOUT ./t_adv_races 3
@@ -333,7 +338,7 @@ bench() {
 }
 
 TESTS="smoke_symbols smoke_knobs smoke_probes smoke_walker smoke_pte
-	smoke_reclaimctl smoke_lockdown smoke_fuzz pte_races adv_races adv_module adv_swapfull
+	smoke_reclaimctl smoke_lockdown smoke_fuzz pte_races unmap_batched adv_races adv_module adv_swapfull
 	missing_symbol load_cycles"
 # The main job's walk-through, the benchmark and the soak run only when
 # asked for by name.

@@ -293,6 +293,7 @@ int main(void)
 {
 	static const char *const walkers[] = { "pageout", "cold", "pte_reclaim" };
 	static const char *const splits[] = { "never", "partial", "always" };
+	static const char *const unmaps[] = { "kernel", "batched" };
 	char cpuinfo[1 << 16];
 	int la57;
 
@@ -306,6 +307,8 @@ int main(void)
 	tap(!strcmp(knob_read("split"), "never [partial] always"),
 	    "split: partial by default");
 	tap(!strcmp(knob_read("batch"), "512"), "batch: 512 by default");
+	tap(!strcmp(knob_read("unmap"), "[kernel] batched"),
+	    "unmap: kernel by default");
 	tap(!strcmp(knob_read("probes"), "on"), "probes: on at load");
 	tap(!strcmp(knob_read("pte_reclaim_zero"), "0"),
 	    "pte_reclaim_zero: 0 by default");
@@ -314,6 +317,7 @@ int main(void)
 	test_range(la57);
 	test_choice("walker", walkers, 3, "pageout");
 	test_choice("split", splits, 3, "partial");
+	test_choice("unmap", unmaps, 2, "kernel");
 	test_batch();
 	test_pte_reclaim_zero();
 	test_write_only_and_read_only();

@@ -34,6 +34,7 @@ void ksnap_delta(struct ksnap *k);
 /* Memory: populate, and look at it page by page */
 const char *size_name(int kb);
 char *populate(size_t len, int kb, int pte_mapped, uint64_t seed);
+void pte_map(char *p, size_t len);
 
 /* A span of a process's memory, page by page. */
 struct span {
@@ -71,6 +72,9 @@ struct run {
 	struct rl_counters c;	/* the run's deltas, from last; -1 if none */
 };
 
+/* What request() writes to `unmap` ("kernel" unless a test says). */
+extern const char *walk_unmap;
+
 int request(pid_t pid, const void *start, size_t len, const char *walker,
 	    int split, int batch);
 void read_last(struct run *r);
@@ -79,6 +83,7 @@ void walk(pid_t pid, const void *start, size_t len, const char *walker,
 	  int split, int batch, struct run *r);
 
 #define W(r, name) ((r)->c.v[RL_C_walk_##name])
+#define U(r, name) ((r)->c.v[RL_C_unmap_##name])
 
 void diag_walk(const char *name, const struct run *r);
 void check_run(const char *name, const struct run *r, int batch);

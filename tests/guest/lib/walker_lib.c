@@ -170,7 +170,7 @@ const char *size_name(int kb)
 }
 
 /* The per-PMD mprotect trick: PMD THPs become PTE-mapped, still whole. */
-static void pte_map(char *p, size_t len)
+void pte_map(char *p, size_t len)
 {
 	size_t off;
 
@@ -304,7 +304,9 @@ int mglru(void)
 /* ------------------------------------------------------------------ */
 /* Driving the walker                                                  */
 
-/* Selects target, range (len 0: all), walker, split, batch. */
+const char *walk_unmap = "kernel";
+
+/* Selects target, range (len 0: all), walker, split, batch, walk_unmap. */
 int request(pid_t pid, const void *start, size_t len,
 		   const char *walker, int split, int batch)
 {
@@ -330,10 +332,12 @@ int request(pid_t pid, const void *start, size_t len,
 		snprintf(buf, sizeof(buf), "%d", batch);
 		err = knob_write("batch", buf);
 	}
+	if (!err)
+		err = knob_write("unmap", walk_unmap);
 	if (err)
-		diag("selecting pid %d range %p+%#zx %s split %s batch %d: %s",
+		diag("selecting pid %d range %p+%#zx %s split %s batch %d unmap %s: %s",
 		     pid ? pid : getpid(), start, len, walker,
-		     split_name[split], batch, errname(err));
+		     split_name[split], batch, walk_unmap, errname(err));
 	return err;
 }
 

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The batched unmap (`unmap batched`): the pageout walker hands over an
+ * anon large folio it found mapped whole by one run of PTEs, and this
+ * file takes it out of the page table in one step, as try_to_unmap_one()
+ * would one PTE at a time, so that reclaim finds it unmapped and in the
+ * swap cache and neither splits it nor walks its rmap.
+ *
+ * Each step is the kernel's own for that PTE (mm/rmap.c of 6.1, 6.12 and
+ * 7.2), done once for the batch where the kernel does it per PTE:
+ *
+ *   swap space for the folio as one unit (what shrink_folio_list() gives
+ *   it before unmapping), mmu notifier range start, the PTE lock, the
+ *   PTEs re-read and checked against the batch the walker saw, all
+ *   cleared with their dirty bits handed to the folio, one TLB flush for
+ *   the range, then
+ *   - swap-backed: a swap reference per page, the anon-exclusive bits
+ *     cleared after one pin check (the check is folio-wide, so once is
+ *     what per-page calls would see), the mm on the swapoff list, the RSS
+ *     counters moved, swap PTEs with each PTE's exclusive, soft-dirty and
+ *     uffd-wp bits;
+ *   - lazyfree (MADV_FREE, clean): the refcount and dirty check, and the
+ *     PTEs left empty: reclaim frees the folio without I/O;
+ *   then the rmap and the PTEs' folio references dropped.
+ *
+ * Anything the kernel would refuse or that changed since the walker looked
+ * puts every PTE back as it was and leaves the folio to the kernel's path
+ * (reclaim unmaps it), counted by reason; never a partial unmap.  A folio
+ * that got swap space keeps it on that path: shrink_folio_list() would
+ * have given it the same slots before its own try_to_unmap(), and frees
+ * them where it frees its own (swap full, mlocked).
+ */
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/mm_inline.h>
+#include <linux/rmap.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+#include <linux/userfaultfd_k.h>
+#include "reclaimlab.h"
+#include "compat.h"
+#include "symbols.h"
+#include "unmap_batch.h"
+
+/*
+ * The PTEs of the batch being unmapped, as they were, to put back on a
+ * refusal.  Walks run one at a time under the trigger lock (target.c), so
+ * one buffer serves them all and keeps 4 KiB off the stack.
+ */
+static pte_t rl_unmap_saved[RL_BATCH_MAX];
+
+/*
+ * Whether the @nr PTEs from @pte still map @folio from its first page,
+ * present, with the bits of the batch the walker found (@first: its first
+ * PTE; young, dirty, soft-dirty and write may differ, as there).
+ */
+static bool rl_unmap_ptes_unchanged(struct folio *folio, pte_t *pte,
+				    unsigned int nr, pte_t first)
+{
+	pte_t expected = rl_pte_batch_bits(first);
+	unsigned int i;
+
+	if (pte_pfn(first) != folio_pfn(folio))
+		return false;
+	for (i = 0; i < nr; i++) {
+		pte_t cur = ptep_get(pte + i);
+
+		if (!pte_present(cur) ||
+		    pte_val(rl_pte_batch_bits(cur)) != pte_val(expected))
+			return false;
+		expected = rl_pte_next_pfn(expected);
+	}
+	return true;
+}
+
+/*
+ * Puts the @nr saved PTEs back from @addr, old (the TLB was flushed since
+ * they were cleared): the folio goes to the kernel's path as the walker
+ * hands it there otherwise, young bits cleared (6.1's reclaim_pages()
+ * does not ignore them).  Nothing else was changed.
+ */
+static void rl_unmap_restore(struct mm_struct *mm, pte_t *pte,
+			     unsigned long addr, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		set_pte_at(mm, addr + i * PAGE_SIZE, pte + i,
+			   pte_mkold(rl_unmap_saved[i]));
+}
+
+/*
+ * A batch refused before its PTEs were touched goes to the kernel's path
+ * with its young bits cleared, as the walker's own path leaves it; if the
+ * PTEs changed meanwhile, they are left as they are.
+ */
+static void rl_unmap_make_old(struct rl_unmap_batch *b, pte_t *pte)
+{
+	unsigned int i, cleared = 0;
+
+	if (!rl_unmap_ptes_unchanged(b->folio, pte, b->nr, b->first))
+		return;
+	for (i = 0; i < b->nr; i++)
+		cleared += rl_ptep_test_and_clear_young(pte + i);
+	if (!cleared)
+		return;
+	rl_count(RL_C_walk_young_cleared, cleared);
+	static_call(rl_flush_tlb_mm_range)(b->vma->vm_mm, b->addr,
+					   b->addr + b->nr * PAGE_SIZE,
+					   PAGE_SHIFT, false);
+}
+
+/*
+ * What folio_try_share_anon_rmap_pte() does for each exclusive page of the
+ * batch, with one pin check: after the PTEs are cleared, a folio that may
+ * be pinned (its pin count is folio-wide) keeps its pages exclusive and
+ * the batch fails; else they become possibly shared, as a swap PTE
+ * requires.
+ */
+static bool rl_unmap_share_anon(struct folio *folio, unsigned int nr)
+{
+	unsigned int i;
+
+	/*
+	 * GUP-fast pins, then re-reads the PTE: order our PTE clear before
+	 * our read of the pin count (pairs with try_grab_folio()'s barrier).
+	 */
+	smp_mb();
+	if (unlikely(folio_maybe_dma_pinned(folio)))
+		return false;
+	for (i = 0; i < nr; i++)
+		if (PageAnonExclusive(folio_page(folio, i)))
+			ClearPageAnonExclusive(folio_page(folio, i));
+	/* a wmb paired with the rmb in gup_must_unshare() */
+	smp_mb__after_atomic();
+	return true;
+}
+
+/*
+ * Swap PTEs for the cleared batch: each keeps its saved PTE's soft-dirty
+ * and uffd-wp bits and says whether its page was exclusive (@excl, read
+ * before sharing).
+ */
+static void rl_unmap_set_swap_ptes(struct mm_struct *mm, struct folio *folio,
+				   pte_t *pte, unsigned long addr,
+				   unsigned int nr, const unsigned long *excl)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		pte_t old = rl_unmap_saved[i];
+		pte_t swp = swp_entry_to_pte(rl_folio_swap_entry(folio, i));
+
+		if (test_bit(i, excl))
+			swp = pte_swp_mkexclusive(swp);
+		if (pte_soft_dirty(old))
+			swp = pte_swp_mksoft_dirty(swp);
+		if (pte_uffd_wp(old))
+			swp = pte_swp_mkuffd_wp(swp);
+		set_pte_at(mm, addr + i * PAGE_SIZE, pte + i, swp);
+	}
+}
+
+/* try_to_unmap_one()'s: swapoff finds mms with swap entries on mmlist. */
+static void rl_unmap_note_swapped_mm(struct mm_struct *mm)
+{
+	if (!list_empty(&mm->mmlist))
+		return;
+	spin_lock(rl_mmlist_lock);
+	if (list_empty(&mm->mmlist))
+		list_add(&mm->mmlist, &rl_init_mm->mmlist);
+	spin_unlock(rl_mmlist_lock);
+}
+
+/*
+ * Swap-backed: the PTEs are cleared and flushed.  0, or the counter of the
+ * reason the batch was refused (nothing changed then but the saved PTEs
+ * still to be put back by the caller).
+ */
+static int rl_unmap_swapbacked(struct rl_unmap_batch *b, pte_t *pte)
+{
+	DECLARE_BITMAP(excl, RL_BATCH_MAX);
+	struct folio *folio = b->folio;
+	struct mm_struct *mm = b->vma->vm_mm;
+	unsigned int i, nr = b->nr;
+	bool any_excl = false;
+
+	/* as try_to_unmap_one() would find it after add_to_swap() */
+	if (unlikely(!folio_test_swapcache(folio)))
+		return RL_C_unmap_fallback_changed;
+	if (rl_swap_dup_folio(folio))
+		return RL_C_unmap_fallback_swap_dup;
+	bitmap_zero(excl, nr);
+	for (i = 0; i < nr; i++) {
+		if (PageAnonExclusive(folio_page(folio, i))) {
+			__set_bit(i, excl);
+			any_excl = true;
+		}
+	}
+	if (any_excl && !rl_unmap_share_anon(folio, nr)) {
+		rl_swap_put_folio(folio);
+		return RL_C_unmap_fallback_pinned;
+	}
+	rl_unmap_note_swapped_mm(mm);
+	rl_add_mm_counter(mm, MM_ANONPAGES, -(long)nr);
+	rl_add_mm_counter(mm, MM_SWAPENTS, nr);
+	rl_unmap_set_swap_ptes(mm, folio, pte, b->addr, nr, excl);
+	return 0;
+}
+
+/*
+ * Lazyfree (anon, not swap-backed): the PTEs are cleared and flushed.  The
+ * folio goes without I/O if no one redirtied it (through a PTE, whose
+ * dirty bit the caller handed to the folio, or a GUP reference) and no one
+ * else holds a reference; a redirtied folio becomes swap-backed again, as
+ * the kernel does.  0 or the reason counter.
+ */
+static int rl_unmap_lazyfree(struct rl_unmap_batch *b)
+{
+	struct folio *folio = b->folio;
+	int ref_count, map_count;
+
+	/* clear PTE; barrier; read refcount (GUP-fast: inc; barrier; read PTE) */
+	smp_mb();
+	ref_count = folio_ref_count(folio);
+	map_count = rl_folio_mapcount(folio);
+	/* refcount before the dirty flag, as __remove_mapping() reads them */
+	smp_rmb();
+	if (folio_test_dirty(folio)) {
+		folio_set_swapbacked(folio);
+		return RL_C_unmap_fallback_redirtied;
+	}
+	/* the isolation's reference and one per PTE */
+	if (ref_count != 1 + map_count) {
+		if (!RL_HAVE_LAZYFREE_REF_STAYS_LAZY)
+			folio_set_swapbacked(folio);
+		return RL_C_unmap_fallback_referenced;
+	}
+	rl_add_mm_counter(b->vma->vm_mm, MM_ANONPAGES, -(long)b->nr);
+	return 0;
+}
+
+/*
+ * The part under the PTE lock.  0 when the batch is unmapped, else the
+ * reason counter, with every PTE as it was.
+ */
+static int rl_unmap_locked(struct rl_unmap_batch *b, pte_t *pte)
+{
+	struct vm_area_struct *vma = b->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	struct folio *folio = b->folio;
+	unsigned long addr = b->addr, end = b->addr + b->nr * PAGE_SIZE;
+	bool dirty = false;
+	unsigned int i;
+	int reason;
+
+	/* reclaim may have left stale TLB entries here: see rl_walk_pte_table */
+	static_call(rl_flush_tlb_batched_pending)(mm);
+	if (!rl_unmap_ptes_unchanged(folio, pte, b->nr, b->first) ||
+	    rl_folio_mapcount(folio) != b->nr)
+		return RL_C_unmap_fallback_changed;
+
+	for (i = 0; i < b->nr; i++) {
+		rl_unmap_saved[i] = ptep_get_and_clear(mm, addr + i * PAGE_SIZE,
+						       pte + i);
+		dirty |= pte_dirty(rl_unmap_saved[i]);
+	}
+	/*
+	 * One flush for the range, before any check that reads what a CPU
+	 * may still write through a stale entry, and before the PTE lock is
+	 * dropped; x86 tells secondary MMUs from inside it (6.12+).
+	 */
+	static_call(rl_flush_tlb_mm_range)(mm, addr, end, PAGE_SHIFT, false);
+	if (dirty)
+		folio_mark_dirty(folio);
+	/* before the RSS counters go down */
+	update_hiwater_rss(mm);
+
+	if (folio_test_swapbacked(folio))
+		reason = rl_unmap_swapbacked(b, pte);
+	else
+		reason = rl_unmap_lazyfree(b);
+	if (reason) {
+		rl_unmap_restore(mm, pte, addr, b->nr);
+		return reason;
+	}
+	rl_mmu_invalidate_range(mm, addr, end);
+	rl_folio_remove_rmap_ptes(folio, &folio->page, b->nr, vma);
+	folio_put_refs(folio, b->nr);
+	return 0;
+}
+
+/* The checks that need no page-table lock; 0 or the reason counter. */
+static int rl_unmap_refusal(struct rl_unmap_batch *b)
+{
+	struct folio *folio = b->folio;
+
+	/* the kernel does not batch these either, or handles them apart */
+	if (userfaultfd_wp(b->vma))
+		return RL_C_unmap_fallback_uffd_wp;
+	if (rl_vma_droppable(b->vma))
+		return RL_C_unmap_fallback_droppable;
+	if (folio_test_has_hwpoisoned(folio))
+		return RL_C_unmap_fallback_hwpoison;
+	if (!folio_test_swapbacked(folio))
+		return folio_test_swapcache(folio) ?
+			RL_C_unmap_fallback_changed : 0;
+	/* shrink_folio_list() gives a pinned folio no swap space */
+	if (folio_maybe_dma_pinned(folio))
+		return RL_C_unmap_fallback_pinned;
+	if (!folio_test_swapcache(folio) && !rl_add_to_swap(folio))
+		return RL_C_unmap_fallback_no_swap;
+	return 0;
+}
+
+bool rl_unmap_batch(struct rl_unmap_batch *b)
+{
+	struct mm_struct *mm = b->vma->vm_mm;
+	unsigned long end = b->addr + b->nr * PAGE_SIZE;
+	struct mmu_notifier_range range;
+	spinlock_t *ptl;	/* the PTE table's */
+	int refusal, reason;
+	pte_t *pte;
+	pmd_t pmdval;
+	u64 t0 = 0;
+
+	refusal = rl_unmap_refusal(b);
+	if (!refusal) {
+		t0 = ktime_get_ns();
+		rl_mmu_clear_start(&range, mm, b->addr, end);
+	}
+	pte = rl_pte_map(b->pmd, b->addr, &pmdval);
+	if (!rl_pte_mapped(pte)) {
+		reason = RL_C_unmap_fallback_changed;
+	} else {
+		ptl = pte_lockptr(mm, &pmdval);
+		spin_lock(ptl);
+		if (!pmd_same(pmdval, rl_pmdp_get_lockless(b->pmd))) {
+			reason = RL_C_unmap_fallback_changed;
+		} else if (refusal) {
+			rl_unmap_make_old(b, pte);
+			reason = refusal;
+		} else {
+			reason = rl_unmap_locked(b, pte);
+		}
+		pte_unmap_unlock(pte, ptl);
+	}
+	if (!refusal) {
+		rl_mmu_clear_end(&range);
+		rl_count(RL_C_unmap_ns, ktime_get_ns() - t0);
+	}
+	if (reason) {
+		rl_count(reason, 1);
+		return false;
+	}
+	rl_count(RL_C_unmap_batched, 1);
+	rl_count(RL_C_unmap_batched_ptes, b->nr);
+	if (!folio_test_swapbacked(b->folio))
+		rl_count(RL_C_unmap_lazyfree, 1);
+	return true;
+}
