@@ -2,9 +2,10 @@
 /*
  * Adversarial scenarios: each runs for a bounded time while a thread of
  * this process triggers the module's walkers on it in a loop (pageout,
- * cold, pageout batch 1 + split always, pte_reclaim with and without the
- * zero-page option) and another pages it out with the stock
- * MADV_PAGEOUT.  Afterwards every byte is checked against what the
+ * pageout with the batched unmap, cold, pageout batch 1 + split always,
+ * pte_reclaim with and without the zero-page option) and another pages it
+ * out with the stock MADV_PAGEOUT.  What the batched unmap did in each
+ * (folios unmapped, fallbacks by reason) is printed.  Afterwards every byte is checked against what the
  * scenario says it must hold.  The guest log scan catches any splat.
  *
  *   mprotect   PTE break-before-make inside large folios (and the
@@ -40,13 +41,14 @@ static long walk_runs, walk_errors, stock_runs;
 static const struct {
 	const char *walker;
 	int split, batch;
-	const char *zero;
+	const char *zero, *unmap;
 } walks[] = {
-	{ "pageout", PARTIAL, 512, "0" },
-	{ "cold", PARTIAL, 512, "0" },
-	{ "pte_reclaim", PARTIAL, 512, "0" },
-	{ "pageout", ALWAYS, 1, "0" },
-	{ "pte_reclaim", PARTIAL, 512, "1" },
+	{ "pageout", PARTIAL, 512, "0", "kernel" },
+	{ "pageout", PARTIAL, 512, "0", "batched" },
+	{ "cold", PARTIAL, 512, "0", "kernel" },
+	{ "pte_reclaim", PARTIAL, 512, "0", "kernel" },
+	{ "pageout", ALWAYS, 1, "0", "kernel" },
+	{ "pte_reclaim", PARTIAL, 512, "1", "kernel" },
 };
 
 /* The module's walkers on the whole of this process, in turn. */
@@ -58,8 +60,10 @@ static void *walker_loop(void *unused)
 	(void)unused;
 	while (!stop) {
 		knob_write("pte_reclaim_zero", walks[i].zero);
+		walk_unmap = walks[i].unmap;
 		walk(0, NULL, 0, walks[i].walker, walks[i].split,
 		     walks[i].batch, &r);
+		walk_unmap = "kernel";
 		walk_runs++;
 		if (r.rc || r.result) {
 			walk_errors++;
@@ -95,7 +99,12 @@ static void race(const char *name, void (*churn)(void *arg, unsigned int *seed),
 	unsigned int seed = 42;
 	double t_end = now() + secs;
 	long runs0 = walk_runs, err0 = walk_errors;
+	struct rl_counters c0, c1;
+	char fb[512];
+	size_t o = 0;
+	int i;
 
+	counters_read("stats", &c0);
 	stop = 0;
 	stock_p = p;
 	stock_len = len;
@@ -110,6 +119,16 @@ static void race(const char *name, void (*churn)(void *arg, unsigned int *seed),
 	tap(walk_runs > runs0 && walk_errors == err0,
 	    "%s: %ld walker runs during the churn, %ld failed", name,
 	    walk_runs - runs0, walk_errors - err0);
+	counters_read("stats", &c1);
+	for (i = RL_C_unmap_fallback_changed;
+	     i <= RL_C_unmap_fallback_referenced; i++)
+		if (c1.v[i] > c0.v[i] && o < sizeof(fb))
+			o += snprintf(fb + o, sizeof(fb) - o, " %s %lld",
+				      rl_counter_names[i] + 15,
+				      c1.v[i] - c0.v[i]);
+	diag("%s: batched unmap: %lld folios, fallbacks:%s", name,
+	     c1.v[RL_C_unmap_batched] - c0.v[RL_C_unmap_batched],
+	     o ? fb : " none");
 }
 
 static char *large_region(int kb, uint64_t seed)

@@ -29,9 +29,11 @@
 /* kB the unowned page tables may move beyond the stock phase's drift */
 #define PT_NOISE_KB 16
 
-static const char *const walkers[][2] = {
-	{ "pageout", "0" }, { "cold", "0" }, { "pte_reclaim", "0" },
-	{ "pte_reclaim", "1" },
+/* walker, pte_reclaim_zero, unmap */
+static const char *const walkers[][3] = {
+	{ "pageout", "0", "kernel" }, { "pageout", "0", "batched" },
+	{ "cold", "0", "kernel" }, { "pte_reclaim", "0", "kernel" },
+	{ "pte_reclaim", "1", "kernel" },
 };
 
 #define NR_WALKERS ((int)(sizeof(walkers) / sizeof(walkers[0])))
@@ -227,9 +229,11 @@ static void run_phase(struct soak_phase *ph, unsigned int seed)
 			i = (i + 1) % NR_WALKERS;
 		} else {
 			knob_write("pte_reclaim_zero", walkers[i][1]);
+			walk_unmap = walkers[i][2];
 			walk(pid, NULL, 0, walkers[i][0], rand_r(&seed) % 3,
 			     rand_r(&seed) % 2 ? 512 : 1 + rand_r(&seed) % 64,
 			     &r);
+			walk_unmap = "kernel";
 			ph->runs++;
 			/* a target killed between two runs may be gone */
 			if ((r.rc && r.rc != ESRCH) ||
