@@ -11,8 +11,10 @@
 # make check           build for every kernel of the matrix, boot each in
 #                      QEMU and run the guest suite
 # make demo            the main job: boot 6.12, load, page out large folios
-#                      (stock, then the walker), free empty PTE tables,
-#                      each step's counters side by side (reclaimctl diff)
+#                      (stock, then the walker), free empty PTE tables;
+#                      then 6.1: PTE-mapped THP, stock against the walker
+#                      with unmap batched; each step's counters side by
+#                      side (reclaimctl diff)
 # make bench           the side-by-side benchmark: BENCHMARKS.md, bench/
 # make soak            minutes of every walker under a changing load, then
 #                      leak checks (not part of check)

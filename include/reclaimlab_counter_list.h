@@ -82,6 +82,9 @@ RL_COUNTER(unmap_lazyfree)		/* ... of which lazyfree (MADV_FREE)
 RL_COUNTER(unmap_ns)			/* ns spent unmapping (mmu notifier
 					 * start to end; compare ttu_ns)
 					 */
+RL_COUNTER(unmap_swap_ns)		/* ns spent giving them swap space
+					 * (reclaim's own time, moved here)
+					 */
 RL_COUNTER(unmap_fallback_changed)	/* left to the kernel's unmap: a PTE,
 					 * the PMD or the mapcount changed
 					 * since the walker looked

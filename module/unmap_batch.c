@@ -308,8 +308,14 @@ static int rl_unmap_refusal(struct rl_unmap_batch *b)
 	/* shrink_folio_list() gives a pinned folio no swap space */
 	if (folio_maybe_dma_pinned(folio))
 		return RL_C_unmap_fallback_pinned;
-	if (!folio_test_swapcache(folio) && !rl_add_to_swap(folio))
-		return RL_C_unmap_fallback_no_swap;
+	if (!folio_test_swapcache(folio)) {
+		u64 t0 = ktime_get_ns();
+		bool added = rl_add_to_swap(folio);
+
+		rl_count(RL_C_unmap_swap_ns, ktime_get_ns() - t0);
+		if (!added)
+			return RL_C_unmap_fallback_no_swap;
+	}
 	return 0;
 }
 

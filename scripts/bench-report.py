@@ -123,9 +123,12 @@ def pageout_report(release, pageout, lines, targets):
                       "%.1f" % r["over_floor_ms"] if "over_floor_ms" in r
                       else "-",
                       "%.1f" % r["walk_ms"], "%.1f" % r["unmap_ms"],
-                      "%.1f" % r["rest_ms"], r["pages"], r["folios_whole"],
-                      r["splits"], r["bad_pages"], r["error"] or "ok",
-                      timing(r)])
+                      "%.1f" % r["rest_ms"],
+                      "%.2f" % r["unmap_us_per_folio"]
+                      if "unmap_us_per_folio" in r else "-",
+                      r["pages"], r["folios_whole"], r["splits"],
+                      r.get("unmap_batched", "-"), r["bad_pages"],
+                      r["error"] or "ok", timing(r)])
     lines.append(
         "pageout of %d MiB per run, %d alternating rounds per size (x stock "
         "= stock time / this time in the same round: above 1 is faster; "
@@ -133,13 +136,17 @@ def pageout_report(release, pageout, lines, targets):
         "bytes written once to a zram device with the same compressor "
         "(O_DIRECT); x floor = this time / floor time; over floor = this "
         "time - floor time.  walk / unmap / rest: ms inside the walk "
-        "(madvise or the walker, less reclaim_pages), try_to_unmap_one, "
-        "and the rest of reclaim_pages (swap-out, compression, LRU), "
-        "medians" % (mib, pageout[0]["pairs"], WIDE_PCT))
+        "(madvise or the walker, less reclaim_pages and the batched "
+        "unmap), try_to_unmap_one or the walker's batched unmap, and the "
+        "rest of reclaim_pages (swap allocation, swap-out, compression, "
+        "LRU), medians; unmap us/folio: the unmap time per folio of the "
+        "size; batched: folios the walker unmapped itself (unmap batched)"
+        % (mib, pageout[0]["pairs"], WIDE_PCT))
     lines.append(fmt_table(["size", "method", "secs", "x stock",
                             "x floor", "over floor ms", "walk ms",
-                            "unmap ms", "rest ms", "pages out",
-                            "folios whole", "splits", "bad pages", "result",
+                            "unmap ms", "rest ms", "unmap us/folio",
+                            "pages out", "folios whole", "splits",
+                            "batched", "bad pages", "result",
                             "timing"], table))
     lines.append("")
     by = {}
@@ -153,6 +160,18 @@ def pageout_report(release, pageout, lines, targets):
         if "module_batch1_always" in m:
             s += "; module : unbatched %.3f (%.3f..%.3f)" % per_round(
                 m["module_batch1_always"], mod)
+        ub = m.get("module_unmap_batched")
+        if ub:
+            s += "; unmap batched : stock %s" % fmt_ratio(ub)
+            st = m["stock"]
+            if st.get("unmap_us_per_folio"):
+                s += (", its unmap per folio %.2f us vs stock's %.2f us "
+                      "(%.2fx), %d folios whole, %d splits" % (
+                          ub["unmap_us_per_folio"],
+                          st["unmap_us_per_folio"],
+                          ub["unmap_us_per_folio"] /
+                          st["unmap_us_per_folio"],
+                          ub["folios_whole"], ub["splits"]))
         if "over_floor_ms" in mod:
             s += "; over the floor: module %.1f ms, stock %.1f ms" % (
                 mod["over_floor_ms"], m["stock"]["over_floor_ms"])
@@ -309,7 +328,8 @@ def charts(outdir, kernels):
 
 def draw_pageout(outdir, tmp, kernels):
     # one bar group per (kernel, size), one bar per method, error bars
-    methods = ["module", "module_batch1_always", "damos", "floor"]
+    methods = ["module", "module_unmap_batched", "module_batch1_always",
+               "damos", "floor"]
     dat = os.path.join(tmp, "pageout.dat")
     with open(dat, "w") as f:
         for kver, rows in kernels:
@@ -352,14 +372,14 @@ def draw_split(outdir, tmp, kernels):
         f.write("case walk unmap rest\n")
         for kver, rows in kernels:
             for r in rows:
-                if r["kind"] == "pageout" and r["method"] in ("stock",
-                                                              "module"):
+                if r["kind"] == "pageout" and r["method"] in (
+                        "stock", "module", "module_unmap_batched"):
                     f.write('"%s %s %s" %.2f %.2f %.2f\n' %
                             (short(kver), r["size"], r["method"],
                              r["walk_ms"], r["unmap_ms"], r["rest_ms"]))
     gnuplot("""set terminal pngcairo size 1600,700 noenhanced
 set output '%s'
-set title 'where pageout time goes (ms, medians): walk, unmap (try_to_unmap_one), rest of reclaim_pages'
+set title 'where pageout time goes (ms, medians): walk, unmap (try_to_unmap_one, or the walker batched), rest of reclaim_pages'
 set style data histogram
 set style histogram rowstacked
 set style fill solid border -1

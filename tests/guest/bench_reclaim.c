@@ -8,8 +8,9 @@
  *
  *   pageout     per large-folio size the kernel offers and small pages:
  *               stock process_madvise(MADV_PAGEOUT), the module's walker
- *               (defaults), the walker with batch 1 + split always (the
- *               unbatched baseline) and, where DAMON is, DAMOS pageout;
+ *               (defaults), the walker with unmap batched, the walker
+ *               with batch 1 + split always (the unbatched baseline) and,
+ *               where DAMON is, DAMOS pageout;
  *   probes      stock MADV_PAGEOUT with the kretprobes off and on;
  *   pte_reclaim 1k, 10k and 100k empty tables;
  *   upstream    side by side with upstream PT_RECLAIM (7.x): the kernel
@@ -131,10 +132,17 @@ static int have_damon(void)
  * to a second zram device with the same compressor, O_DIRECT: what
  * compressing them costs with no walk, unmap or LRU work at all.
  */
-enum method { STOCK, MODULE, UNBATCHED, DAMOS, FLOOR, NR_METHODS };
+enum method { STOCK, MODULE, UNMAP_BATCHED, UNBATCHED, DAMOS, FLOOR,
+	      NR_METHODS };
 static const char *const method_name[] = {
-	"stock", "module", "module_batch1_always", "damos", "floor",
+	"stock", "module", "module_unmap_batched", "module_batch1_always",
+	"damos", "floor",
 };
+
+static int is_walker(enum method m)
+{
+	return m == MODULE || m == UNMAP_BATCHED || m == UNBATCHED;
+}
 
 /* One run's results. */
 struct sample {
@@ -144,6 +152,7 @@ struct sample {
 	int err;
 	/* from the probes and the walker: ns in walk, unmap, rest */
 	double walk_ns, unmap_ns, rest_ns;
+	double batched;		/* folios the walker unmapped in batches */
 };
 
 /* The floor's zram device: its number, or -1. */
@@ -225,8 +234,11 @@ static void pageout_sample(int kb, int pte_mapped, enum method m, int round,
 		out->err = floor_write(p, PAGEOUT_LEN);
 		break;
 	default:
+		walk_unmap = m == UNMAP_BATCHED ? "batched" : "kernel";
 		walk(0, p, PAGEOUT_LEN, "pageout",
-		     m == MODULE ? PARTIAL : ALWAYS, m == MODULE ? 512 : 1, &r);
+		     m == UNBATCHED ? ALWAYS : PARTIAL, m == UNBATCHED ? 1 : 512,
+		     &r);
+		walk_unmap = "kernel";
 		out->err = r.rc;
 		walk_split = W(&r, split);
 	}
@@ -235,18 +247,26 @@ static void pageout_sample(int kb, int pte_mapped, enum method m, int round,
 	 * process_madvise() call: not the knob writes that select it nor
 	 * the parsing of `last` after it (5 ms of 32 MiB's 230 under TCG).
 	 */
-	out->secs = m == MODULE || m == UNBATCHED ? r.secs : now() - t0;
+	out->secs = is_walker(m) ? r.secs : now() - t0;
 	ksnap_delta(&k);
 	counters_read("stats", &c1);
 	out->pages = m == FLOOR ? (long long)(PAGEOUT_LEN / PAGE_SZ) :
 				  k.swap_kb / 4;
 	out->swpout = k.swpout;
 	out->splits = k.splits + walk_split;
-	/* walk: the walker's or madvise's own time, less reclaim_pages() */
-	out->walk_ns = (m == MODULE || m == UNBATCHED ? D(c1, c0, walk_ns) :
-			D(c1, c0, madv_ns)) - D(c1, c0, reclaim_ns);
-	out->unmap_ns = D(c1, c0, ttu_ns);
-	out->rest_ns = D(c1, c0, reclaim_ns) - out->unmap_ns;
+	/*
+	 * walk: the walker's or madvise's own time, less reclaim_pages();
+	 * unmap: try_to_unmap_one()'s, or the batched unmap's; rest: the
+	 * rest of reclaim, with the swap allocation the batched unmap moved
+	 * out of it counted back in.
+	 */
+	out->walk_ns = (is_walker(m) ? D(c1, c0, walk_ns) : D(c1, c0, madv_ns)) -
+		       D(c1, c0, reclaim_ns) - D(c1, c0, unmap_ns) -
+		       D(c1, c0, unmap_swap_ns);
+	out->unmap_ns = D(c1, c0, ttu_ns) + D(c1, c0, unmap_ns);
+	out->rest_ns = D(c1, c0, reclaim_ns) - D(c1, c0, ttu_ns) +
+		       D(c1, c0, unmap_swap_ns);
+	out->batched = D(c1, c0, unmap_batched);
 	out->bad = verify(p, PAGEOUT_LEN, seed);
 	munmap(p, PAGEOUT_LEN);
 }
@@ -258,7 +278,10 @@ static void pageout_report(const char *size, int kb, enum method m,
 {
 	struct series secs = { 0 }, x_stock = { 0 }, x_floor = { 0 },
 		      over = { 0 }, walk_ms = { 0 }, unmap_ms = { 0 },
-		      rest_ms = { 0 };
+		      rest_ms = { 0 }, unmap_us = { 0 };
+	/* the folios the size has (small pages: each page one) */
+	double folios = PAGEOUT_LEN / 1024.0 / (kb > 4 ? kb : 4);
+	long long batched = 0;
 	long long pages = 0, swpout = 0, splits = 0;
 	size_t bad = 0;
 	int i, err = 0;
@@ -275,6 +298,8 @@ static void pageout_report(const char *size, int kb, enum method m,
 		series_add(&walk_ms, x->walk_ns / 1e6);
 		series_add(&unmap_ms, x->unmap_ns / 1e6);
 		series_add(&rest_ms, x->rest_ns / 1e6);
+		series_add(&unmap_us, x->unmap_ns / 1e3 / folios);
+		batched = (long long)x->batched;
 		pages = x->pages;
 		swpout = x->swpout;
 		splits = x->splits;
@@ -293,8 +318,9 @@ static void pageout_report(const char *size, int kb, enum method m,
 	json_series("walk_ms", "%.2f", &walk_ms);
 	json_series("unmap_ms", "%.2f", &unmap_ms);
 	json_series("rest_ms", "%.2f", &rest_ms);
-	printf(", \"pages\": %lld, \"folios_whole\": %lld, \"splits\": %lld, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
-	       pages, swpout, splits, bad, err ? errname(err) : "");
+	json_series("unmap_us_per_folio", "%.3f", &unmap_us);
+	printf(", \"pages\": %lld, \"folios_whole\": %lld, \"splits\": %lld, \"unmap_batched\": %lld, \"bad_pages\": %zu, \"error\": \"%s\"}\n",
+	       pages, swpout, splits, batched, bad, err ? errname(err) : "");
 	tap(!err && !bad,
 	    "bench pageout %s %s: median %.3f s, x stock %.3f (%.3f..%.3f) over %d rounds, memory identical",
 	    size, method_name[m], series_median(&secs),
@@ -307,7 +333,7 @@ static void bench_pageout(const struct walker_env *e)
 	static struct sample s[BENCH_ROUNDS][NR_METHODS];
 	int have[NR_METHODS], order[NR_METHODS], nr, i, j, round, m;
 
-	have[STOCK] = have[MODULE] = have[UNBATCHED] = 1;
+	have[STOCK] = have[MODULE] = have[UNMAP_BATCHED] = have[UNBATCHED] = 1;
 	have[DAMOS] = have_damon();
 	if (!have[DAMOS])
 		diag("DAMON sysfs absent: no DAMOS pageout on this kernel");

@@ -8,7 +8,11 @@
  *   demo module   the same memory paged out by reclaimlab's walker;
  *   demo sparse   16 GiB of address space, one page per 2 MiB touched and
  *                 MADV_DONTNEED'd, then the empty tables freed by the
- *                 pte_reclaim walker.
+ *                 pte_reclaim walker;
+ *   demo ptethp stock|batched
+ *                 32 MiB of PTE-mapped 2 MiB THP (the step make demo runs
+ *                 on 6.1) paged out with the stock MADV_PAGEOUT, or by the
+ *                 walker with unmap batched.
  * Every step reads its memory back and prints an ok / not ok line.
  */
 #include "rltest.h"
@@ -57,6 +61,42 @@ static int large_folios(int module)
 	return err;
 }
 
+/*
+ * PMD THPs made PTE-mapped (an mprotect of one page and back splits the
+ * PMD, not the folio), paged out by the stock path or the walker with the
+ * batched unmap.
+ */
+static int pte_mapped_thp(int batched)
+{
+	size_t off;
+	char *p;
+	int err = 0;
+
+	enable_only(2048);
+	p = map_aligned(DEMO_REGION);
+	madvise(p, DEMO_REGION, MADV_HUGEPAGE);
+	fill(p, DEMO_REGION, 11);
+	for (off = 0; off < DEMO_REGION; off += PMD_SZ) {
+		mprotect(p + off, PAGE_SZ, PROT_READ);
+		mprotect(p + off, PAGE_SZ, PROT_READ | PROT_WRITE);
+	}
+	madvise(p, DEMO_REGION, MADV_NOHUGEPAGE);	/* no khugepaged */
+	diag("%s pageout of %lu MiB of PTE-mapped 2 MiB THP", batched ?
+	     "reclaimlab's walker with unmap batched:" : "stock MADV_PAGEOUT:",
+	     DEMO_REGION >> 20);
+	if (batched) {
+		err = knob_write("unmap", "batched");
+		err = err ?: walk_self("pageout", p, DEMO_REGION);
+		knob_write("unmap", "kernel");
+	} else if (madvise(p, DEMO_REGION, MADV_PAGEOUT)) {
+		err = errno;
+	}
+	diag("VmSwap of the workload: %lld kB", self_swap_kb());
+	expect_identical(batched ? "walker pageout, unmap batched" :
+				   "stock pageout", p, DEMO_REGION, 11);
+	return err;
+}
+
 static int sparse(void)
 {
 	char *p = map_sparse(SPARSE_LEN);
@@ -95,6 +135,9 @@ int main(int argc, char **argv)
 		return large_folios(1) || rl_failures;
 	if (!strcmp(step, "sparse"))
 		return sparse() || rl_failures;
-	fprintf(stderr, "usage: demo stock|module|sparse\n");
+	if (!strcmp(step, "ptethp") && argc > 2)
+		return pte_mapped_thp(!strcmp(argv[2], "batched")) ||
+		       rl_failures;
+	fprintf(stderr, "usage: demo stock|module|sparse|ptethp stock|batched\n");
 	return 2;
 }
