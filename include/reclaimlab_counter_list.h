@@ -98,8 +98,8 @@ RL_COUNTER(unmap_fallback_swap_dup)	/* ... a swap reference failed */
 RL_COUNTER(unmap_fallback_redirtied)	/* ... lazyfree, but written since
 					 * MADV_FREE (swap-backed again)
 					 */
-RL_COUNTER(unmap_fallback_referenced)	/* ... lazyfree, but someone else
-					 * holds a reference
+RL_COUNTER(unmap_fallback_referenced)	/* ... someone else holds a reference
+					 * (reclaim would keep it too)
 					 */
 /* the empty-PTE-table walker (walker pte_reclaim) */
 RL_COUNTER(pte_reclaim_runs)		/* walker runs */

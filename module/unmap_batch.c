@@ -26,9 +26,10 @@
  * Anything the kernel would refuse or that changed since the walker looked
  * puts every PTE back as it was and leaves the folio to the kernel's path
  * (reclaim unmaps it), counted by reason; never a partial unmap.  A folio
- * that got swap space keeps it on that path: shrink_folio_list() would
- * have given it the same slots before its own try_to_unmap(), and frees
- * them where it frees its own (swap full, mlocked).
+ * that got swap space keeps it on that path: shrink_folio_list() gives a
+ * folio swap space before its own try_to_unmap() too (6.1 splits a
+ * PTE-mapped THP first: that split is what the batched unmap spares it),
+ * and frees it where it frees its own (swap full, mlocked).
  */
 #include <linux/ktime.h>
 #include <linux/mm.h>
@@ -308,6 +309,14 @@ static int rl_unmap_refusal(struct rl_unmap_batch *b)
 	/* shrink_folio_list() gives a pinned folio no swap space */
 	if (folio_maybe_dma_pinned(folio))
 		return RL_C_unmap_fallback_pinned;
+	/*
+	 * Nor a large one someone else holds a reference to (it could not
+	 * free it after the write-out): it activates it.  Expected: the
+	 * isolation's, one per PTE, and the swap cache's, one per page.
+	 */
+	if (folio_ref_count(folio) !=
+	    1 + b->nr + (folio_test_swapcache(folio) ? b->nr : 0))
+		return RL_C_unmap_fallback_referenced;
 	if (!folio_test_swapcache(folio)) {
 		u64 t0 = ktime_get_ns();
 		bool added = rl_add_to_swap(folio);

@@ -152,9 +152,14 @@ pte_races() {
 	load && timeout $TIMEOUT ./t_pte_races uffd,zero_tlb,ksm_zero 5
 }
 
-# The pageout walker's batched unmap (tests/guest/t_unmap_batched.c).
+# The pageout walker's batched unmap, then its races
+# (tests/guest/t_unmap_batched.c, t_unmap_races.c).
 unmap_batched() {
-	load && timeout $TIMEOUT ./t_unmap_batched
+	load || return
+	rc=0
+	timeout $TIMEOUT ./t_unmap_batched || rc=1
+	timeout $TIMEOUT ./t_unmap_races || rc=1
+	return $rc
 }
 
 # Adversarial scenarios with the walkers looping (tests/guest/t_adv_races.c).

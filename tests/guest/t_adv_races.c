@@ -101,8 +101,6 @@ static void race(const char *name, void (*churn)(void *arg, unsigned int *seed),
 	long runs0 = walk_runs, err0 = walk_errors;
 	struct rl_counters c0, c1;
 	char fb[512];
-	size_t o = 0;
-	int i;
 
 	counters_read("stats", &c0);
 	stop = 0;
@@ -120,15 +118,9 @@ static void race(const char *name, void (*churn)(void *arg, unsigned int *seed),
 	    "%s: %ld walker runs during the churn, %ld failed", name,
 	    walk_runs - runs0, walk_errors - err0);
 	counters_read("stats", &c1);
-	for (i = RL_C_unmap_fallback_changed;
-	     i <= RL_C_unmap_fallback_referenced; i++)
-		if (c1.v[i] > c0.v[i] && o < sizeof(fb))
-			o += snprintf(fb + o, sizeof(fb) - o, " %s %lld",
-				      rl_counter_names[i] + 15,
-				      c1.v[i] - c0.v[i]);
 	diag("%s: batched unmap: %lld folios, fallbacks:%s", name,
 	     c1.v[RL_C_unmap_batched] - c0.v[RL_C_unmap_batched],
-	     o ? fb : " none");
+	     unmap_fallbacks(&c0, &c1, fb, sizeof(fb)));
 }
 
 static char *large_region(int kb, uint64_t seed)

@@ -88,6 +88,20 @@ void walk(pid_t pid, const void *start, size_t len, const char *walker,
 void diag_walk(const char *name, const struct run *r);
 void check_run(const char *name, const struct run *r, int batch);
 
+/* The batched unmap (lib/unmap_lib.c) */
+
+/* Fallbacks to the kernel's unmap in @r, all reasons together. */
+long long unmap_fallback_sum(const struct run *r);
+/*
+ * The fallbacks between two counter snapshots as " reason N" words in
+ * @buf, or " none".
+ */
+const char *unmap_fallbacks(const struct rl_counters *c0,
+			    const struct rl_counters *c1, char *buf,
+			    size_t size);
+/* A pageout walk with unmap batched, checked and shown. */
+void walk_batched(const char *name, void *p, size_t len, struct run *r);
+
 /* A program's start and end */
 struct walker_env {
 	int sizes[NR_MTHP + 2][2];	/* the large sizes: kB, PTE-mapped */

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the batched-unmap tests (t_unmap_*.c, and t_adv_races' batched
+ * walks) share: its counters summed and shown, and one batched walk.
+ */
+#include "walker_lib.h"
+
+long long unmap_fallback_sum(const struct run *r)
+{
+	long long sum = 0;
+	int i;
+
+	for (i = RL_C_unmap_fallback_changed;
+	     i <= RL_C_unmap_fallback_referenced; i++)
+		sum += r->c.v[i];
+	return sum;
+}
+
+const char *unmap_fallbacks(const struct rl_counters *c0,
+			    const struct rl_counters *c1, char *buf,
+			    size_t size)
+{
+	size_t o = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = RL_C_unmap_fallback_changed;
+	     i <= RL_C_unmap_fallback_referenced && o < size; i++)
+		if (c1->v[i] > c0->v[i])
+			o += snprintf(buf + o, size - o, " %s %lld",
+				      rl_counter_names[i] +
+				      strlen("unmap_fallback_"),
+				      c1->v[i] - c0->v[i]);
+	return o ? buf : " none";
+}
+
+/* The batched unmap's counters that moved, on one line. */
+static void diag_unmap(const char *name, const struct run *r)
+{
+	char buf[1024];
+	size_t o = 0;
+	int i;
+
+	for (i = RL_C_unmap_batched;
+	     i <= RL_C_unmap_fallback_referenced && o < sizeof(buf); i++)
+		if (r->c.v[i])
+			o += snprintf(buf + o, sizeof(buf) - o, " %s %lld",
+				      rl_counter_names[i], r->c.v[i]);
+	diag("%s: ttu_calls %lld ttu_ns %lld,%s", name, r->c.v[RL_C_ttu_calls],
+	     r->c.v[RL_C_ttu_ns], o ? buf : " no unmap counter moved");
+}
+
+void walk_batched(const char *name, void *p, size_t len, struct run *r)
+{
+	walk_unmap = "batched";
+	walk(0, p, len, "pageout", PARTIAL, 512, r);
+	walk_unmap = "kernel";
+	check_run(name, r, 512);
+	diag_unmap(name, r);
+}
