@@ -10,7 +10,8 @@
  *               stock process_madvise(MADV_PAGEOUT), the module's walker
  *               (defaults), the walker with unmap batched, the walker
  *               with batch 1 + split always (the unbatched baseline) and,
- *               where DAMON is, DAMOS pageout;
+ *               where DAMON is, DAMOS pageout; where mTHP is, 256 MiB of
+ *               64 KiB folios by stock, the walker and unmap batched;
  *   probes      stock MADV_PAGEOUT with the kretprobes off and on;
  *   pte_reclaim 1k, 10k and 100k empty tables;
  *   upstream    side by side with upstream PT_RECLAIM (7.x): the kernel
@@ -30,6 +31,8 @@
 #include <sys/utsname.h>
 
 #define PAGEOUT_LEN (32UL << 20)	/* per run; instruction-counted */
+#define BIG_PAGEOUT_LEN (256UL << 20)	/* upstream's batched-unmap case */
+#define BIG_ROUNDS 3
 #define BENCH_ROUNDS 5			/* alternating rounds per method */
 #define DAMON "/sys/kernel/mm/damon/admin/kdamonds/"
 #define REF_LEN (50UL << 30)
@@ -206,6 +209,9 @@ static int floor_write(const char *p, size_t len)
 
 #define D(c1, c0, name) ((double)((c1).v[RL_C_##name] - (c0).v[RL_C_##name]))
 
+/* The bytes each pageout run pages out. */
+static size_t pageout_len = PAGEOUT_LEN;
+
 static void pageout_sample(int kb, int pte_mapped, enum method m, int round,
 			   struct sample *out)
 {
@@ -219,23 +225,23 @@ static void pageout_sample(int kb, int pte_mapped, enum method m, int round,
 
 	memset(out, 0, sizeof(*out));
 	/* the same contents for every method of one round */
-	p = populate(PAGEOUT_LEN, kb, pte_mapped, seed);
+	p = populate(pageout_len, kb, pte_mapped, seed);
 	counters_read("stats", &c0);
 	ksnap(&k);
 	t0 = now();
 	switch (m) {
 	case STOCK:
-		out->err = stock_pageout(p, PAGEOUT_LEN);
+		out->err = stock_pageout(p, pageout_len);
 		break;
 	case DAMOS:
-		out->err = damos_pageout(p, PAGEOUT_LEN, 60);
+		out->err = damos_pageout(p, pageout_len, 60);
 		break;
 	case FLOOR:
-		out->err = floor_write(p, PAGEOUT_LEN);
+		out->err = floor_write(p, pageout_len);
 		break;
 	default:
 		walk_unmap = m == UNMAP_BATCHED ? "batched" : "kernel";
-		walk(0, p, PAGEOUT_LEN, "pageout",
+		walk(0, p, pageout_len, "pageout",
 		     m == UNBATCHED ? ALWAYS : PARTIAL, m == UNBATCHED ? 1 : 512,
 		     &r);
 		walk_unmap = "kernel";
@@ -250,7 +256,7 @@ static void pageout_sample(int kb, int pte_mapped, enum method m, int round,
 	out->secs = is_walker(m) ? r.secs : now() - t0;
 	ksnap_delta(&k);
 	counters_read("stats", &c1);
-	out->pages = m == FLOOR ? (long long)(PAGEOUT_LEN / PAGE_SZ) :
+	out->pages = m == FLOOR ? (long long)(pageout_len / PAGE_SZ) :
 				  k.swap_kb / 4;
 	out->swpout = k.swpout;
 	out->splits = k.splits + walk_split;
@@ -267,8 +273,8 @@ static void pageout_sample(int kb, int pte_mapped, enum method m, int round,
 	out->rest_ns = D(c1, c0, reclaim_ns) - D(c1, c0, ttu_ns) +
 		       D(c1, c0, unmap_swap_ns);
 	out->batched = D(c1, c0, unmap_batched);
-	out->bad = verify(p, PAGEOUT_LEN, seed);
-	munmap(p, PAGEOUT_LEN);
+	out->bad = verify(p, pageout_len, seed);
+	munmap(p, pageout_len);
 }
 
 static int icount;	/* the boot counts instructions (rl.args has icount) */
@@ -280,7 +286,7 @@ static void pageout_report(const char *size, int kb, enum method m,
 		      over = { 0 }, walk_ms = { 0 }, unmap_ms = { 0 },
 		      rest_ms = { 0 }, unmap_us = { 0 };
 	/* the folios the size has (small pages: each page one) */
-	double folios = PAGEOUT_LEN / 1024.0 / (kb > 4 ? kb : 4);
+	double folios = pageout_len / 1024.0 / (kb > 4 ? kb : 4);
 	long long batched = 0;
 	long long pages = 0, swpout = 0, splits = 0;
 	size_t bad = 0;
@@ -291,7 +297,8 @@ static void pageout_report(const char *size, int kb, enum method m,
 
 		series_add(&secs, x->secs);
 		series_add(&x_stock, s[i][STOCK].secs / x->secs);
-		if (floor_dev >= 0) {
+		/* a round with a floor run (not the 256 MiB rounds) */
+		if (s[i][FLOOR].secs > 0) {
 			series_add(&x_floor, x->secs / s[i][FLOOR].secs);
 			series_add(&over, (x->secs - s[i][FLOOR].secs) * 1e3);
 		}
@@ -307,11 +314,11 @@ static void pageout_report(const char *size, int kb, enum method m,
 		err = err ?: x->err;
 	}
 	printf("BENCH {\"kind\": \"pageout\", \"size\": \"%s\", \"kb\": %d, \"method\": \"%s\", \"mib\": %lu, \"pairs\": %d, \"icount\": %s",
-	       size, kb, method_name[m], PAGEOUT_LEN >> 20, rounds,
+	       size, kb, method_name[m], pageout_len >> 20, rounds,
 	       icount ? "true" : "false");
 	json_series("secs", "%.6f", &secs);
 	json_series("ratio", "%.4f", &x_stock);
-	if (floor_dev >= 0) {
+	if (x_floor.n) {
 		json_series("x_floor", "%.4f", &x_floor);
 		json_series("over_floor_ms", "%.2f", &over);
 	}
@@ -326,6 +333,28 @@ static void pageout_report(const char *size, int kb, enum method m,
 	    size, method_name[m], series_median(&secs),
 	    series_median(&x_stock), series_min(&x_stock),
 	    series_max(&x_stock), rounds);
+}
+
+/*
+ * The size upstream measured batching the anon unmap on (MADV_PAGEOUT of
+ * 256 MiB of 64 KiB mTHP): stock, the walker, and the walker with unmap
+ * batched, BIG_ROUNDS alternating rounds.
+ */
+static void bench_pageout_big(void)
+{
+	static const enum method big[] = { STOCK, MODULE, UNMAP_BATCHED };
+	static struct sample s[BIG_ROUNDS][NR_METHODS];
+	const int nr = sizeof(big) / sizeof(big[0]);
+	int round, j;
+
+	pageout_len = BIG_PAGEOUT_LEN;
+	for (round = 0; round < BIG_ROUNDS; round++)
+		for (j = 0; j < nr; j++)
+			pageout_sample(64, 0, big[(j + round) % nr], round,
+				       &s[round][big[(j + round) % nr]]);
+	for (j = 0; j < nr; j++)
+		pageout_report("64 kB, 256 MiB", 64, big[j], s, BIG_ROUNDS);
+	pageout_len = PAGEOUT_LEN;
 }
 
 static void bench_pageout(const struct walker_env *e)
@@ -365,6 +394,8 @@ static void bench_pageout(const struct walker_env *e)
 		for (j = 0; j < nr; j++)
 			pageout_report(size, kb, order[j], s, BENCH_ROUNDS);
 	}
+	if (have_mthp())
+		bench_pageout_big();
 }
 
 /* ------------------------------------------------------------------ */
