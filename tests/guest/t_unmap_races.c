@@ -4,6 +4,9 @@
  * what can change a folio's PTEs, references or swap while it goes out;
  * every byte is checked afterwards and the fallbacks are shown by reason:
  *
+ * - churn: mprotect toggling inside folios (break-before-make),
+ *   MADV_DONTNEED and refaults of whole folios, and reads while the walker
+ *   unmaps them in batches; every folio holds its latest contents;
  * - fork: children fork off, read and COW-write the region while the
  *   walker unmaps it in batches; each sees its own data, and SwapFree is
  *   back once all have exited and the region is gone;
@@ -15,8 +18,8 @@
  *   (the mm is on the list swapoff walks);
  * - kill: the target killed while its folios go out, many times: no
  *   error but ESRCH, swap comes back.
- * mprotect, MADV_DONTNEED/FREE, munmap, mremap and uffd-wp against the
- * batched unmap are t_adv_races' scenarios (it loops unmap batched too).
+ * t_adv_races loops unmap batched in its scenarios too (munmap, mremap,
+ * uffd, KSM, memory pressure, ...).
  *
  * ./t_unmap_races [WORDS]: only the groups whose name contains one of the
  * comma-separated WORDS.
@@ -111,6 +114,69 @@ static void expect_swap_back(const char *name, long long before)
 	tap(now_kb >= before - slack,
 	    "%s: SwapFree back (%lld -> %lld kB, slot caches allow %lld)",
 	    name, before, now_kb, slack);
+}
+
+
+/* The contents of folio @f of generation @gen: its own fill. */
+static uint64_t churn_seed(long f, int gen)
+{
+	return 0xc4a00000ULL + f * 1000 + gen;
+}
+
+static void churn_case(int kb, int pte_mapped)
+{
+	const size_t fsz = (size_t)kb * 1024;
+	const long folios = RACE_LEN / fsz;
+	static int gen[RACE_LEN / (16 * 1024)];
+	long ops[3] = { 0 }, bad = 0, f;
+	struct rl_counters c0;
+	unsigned int rs = 77;
+	char name[128];
+	double t_end;
+	pthread_t t;
+	char *p;
+
+	snprintf(name, sizeof(name), "unmap batched churn %s%s",
+		 size_name(kb), pte_mapped ? " PTE-mapped" : "");
+	p = populate(RACE_LEN, kb, pte_mapped, 1);
+	for (f = 0; f < folios; f++) {
+		gen[f] = 0;
+		fill(p + f * fsz, fsz, churn_seed(f, 0));
+	}
+	t = race_start(0, p, &c0);
+	for (t_end = now() + 4; now() < t_end;) {
+		char *folio;
+		size_t off, n;
+		int op = rand_r(&rs) % 3;
+
+		f = rand_r(&rs) % folios;
+		folio = p + f * fsz;
+		ops[op]++;
+		switch (op) {
+		case 0:	/* break-before-make on a part of the folio */
+			off = (rand_r(&rs) % (fsz / PAGE_SZ)) * PAGE_SZ;
+			n = (1 + rand_r(&rs) % 4) * PAGE_SZ;
+			if (off + n > fsz)
+				n = fsz - off;
+			mprotect(folio + off, n, PROT_READ);
+			mprotect(folio + off, n, PROT_READ | PROT_WRITE);
+			break;
+		case 1:	/* gone, and faulted in again with new contents */
+			madvise(folio, fsz, MADV_DONTNEED);
+			fill(folio, fsz, churn_seed(f, ++gen[f]));
+			break;
+		default:	/* read back, swapping in what went out */
+			bad += verify(folio, fsz, churn_seed(f, gen[f])) != 0;
+		}
+		usleep(200);
+	}
+	race_end(name, t, &c0);
+	for (f = 0; f < folios; f++)
+		bad += verify(p + f * fsz, fsz, churn_seed(f, gen[f])) != 0;
+	tap(bad == 0,
+	    "%s: %ld mprotect toggles, %ld zaps and refaults, %ld reads; every folio holds its latest contents (%ld did not)",
+	    name, ops[0], ops[1], ops[2], bad);
+	munmap(p, RACE_LEN);
 }
 
 /* A child: reads the whole region, COW-writes 64 pages, checks all. */
@@ -414,6 +480,8 @@ int main(int argc, char **argv)
 	/* the smallest large folio the kernel has */
 	kb = e.cut_kb;
 	pte = e.cut_pte;
+	if (want("churn"))
+		churn_case(kb, pte);
 	if (want("fork"))
 		fork_case(kb, pte);
 	if (want("odirect"))
