@@ -26,7 +26,7 @@ BUILD := $(TOP)/build
 # W=1 everywhere; CI and make check also turn warnings into errors.
 EXTRA_W ?= W=1
 
-MODULE_SRCS := Kbuild $(wildcard module/*.[ch] include/*.h)
+MODULE_SRCS := Kbuild $(wildcard module/*.[ch] module/arch/*.h include/*.h)
 
 all:
 	$(MAKE) -C $(KDIR) M=$(TOP) $(EXTRA_W) modules

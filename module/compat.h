@@ -2,6 +2,7 @@
 /*
  * The one place that knows how the supported kernels differ.  Everything
  * else calls the rl_* names below and never tests LINUX_VERSION_CODE.
+ * What differs by architecture is in module/arch/, included below.
  *
  * mm's internal API changed between the kernels of the matrix; each
  * RL_HAVE_* below says which of 6.1, 6.12 and 7.2 have it (checked in
@@ -24,6 +25,13 @@
 #include <linux/static_call.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
+
+/* What is an architecture's, not a kernel version's. */
+#if defined(CONFIG_X86_64)
+#include "arch/x86.h"
+#else
+#error "reclaimlab supports x86-64 only so far (module/arch/x86.h)"
+#endif
 
 #define RL_MM_6_12 (KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE)
 /* The 7.x row of the matrix (7.2 checked). */
@@ -71,16 +79,6 @@ static inline bool rl_pmd_devmap(pmd_t pmd)
 #else
 	return false;
 #endif
-}
-
-/*
- * A lockless snapshot of a PMD.  6.1 has no pmdp_get_lockless(); on x86-64
- * a PMD is one naturally aligned 64-bit word, so READ_ONCE() is what
- * 6.12's pmdp_get_lockless() does there too, on both kernels.
- */
-static inline pmd_t rl_pmdp_get_lockless(pmd_t *pmdp)
-{
-	return READ_ONCE(*pmdp);
 }
 
 /*
@@ -239,28 +237,6 @@ static inline pte_t *rl_pte_map(pmd_t *pmd, unsigned long addr,
 	return pte_offset_map(pmdval, addr);
 }
 #endif
-
-/* x86: what ptep_test_and_clear_young() does, which is not exported. */
-static inline bool rl_ptep_test_and_clear_young(pte_t *ptep)
-{
-	return pte_young(ptep_get(ptep)) &&
-	       test_and_clear_bit(_PAGE_BIT_ACCESSED,
-				  (unsigned long *)&ptep->pte);
-}
-
-/* x86: likewise pmdp_test_and_clear_young(). */
-static inline bool rl_pmdp_test_and_clear_young(pmd_t *pmdp)
-{
-	return pmd_young(*pmdp) &&
-	       test_and_clear_bit(_PAGE_BIT_ACCESSED,
-				  (unsigned long *)&pmdp->pmd);
-}
-
-/* x86: the PTE that maps the next page with the same bits as @pte. */
-static inline pte_t rl_pte_next_pfn(pte_t pte)
-{
-	return __pte(pte_val(pte) + PAGE_SIZE);
-}
 
 /*
  * @pte without the bits that may differ inside one batch: young and dirty

@@ -130,24 +130,11 @@ static struct rl_symbol rl_symbols[] = {
 	RL_SYM_DATA(init_mm),
 };
 
-/* Little-endian encodings of what objtool leaves at a function's entry. */
-#define RL_INSN_ENDBR64		0xfa1e0ff3	/* f3 0f 1e fa */
-#define RL_INSN_SEALED_ENDBR	0x001f0f66	/* osp nopl (%rax) */
-
 static const char *const rl_use_name[] = {
 	[RL_SYM_CALLED] = "direct(static_call)",
 	[RL_SYM_PROBED] = "kprobe(not-called)",
 	[RL_SYM_DATA] = "data(pointer)",
 };
-
-static const char *rl_entry_kind(u32 insn)
-{
-	if (insn == RL_INSN_ENDBR64)
-		return "endbr64";
-	if (insn == RL_INSN_SEALED_ENDBR)
-		return "sealed";
-	return "no-endbr";
-}
 
 /* Points @s's static call at @addr. */
 static void rl_symbol_bind(struct rl_symbol *s, unsigned long addr)

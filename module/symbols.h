@@ -31,11 +31,4 @@ typedef void rl_flush_tlb_batched_pending_fn(struct mm_struct *mm);
 DECLARE_STATIC_CALL(rl_flush_tlb_batched_pending,
 		    rl_flush_tlb_batched_pending_fn);
 
-/* asm/tlbflush.h declares it only for the kernel proper, not modules. */
-typedef void rl_flush_tlb_mm_range_fn(struct mm_struct *mm,
-				      unsigned long start, unsigned long end,
-				      unsigned int stride_shift,
-				      bool freed_tables);
-DECLARE_STATIC_CALL(rl_flush_tlb_mm_range, rl_flush_tlb_mm_range_fn);
-
 #endif /* RL_SYMBOLS_H */

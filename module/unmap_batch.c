@@ -106,9 +106,8 @@ static void rl_unmap_make_old(struct rl_unmap_batch *b, pte_t *pte)
 	if (!cleared)
 		return;
 	rl_count(RL_C_walk_young_cleared, cleared);
-	static_call(rl_flush_tlb_mm_range)(b->vma->vm_mm, b->addr,
-					   b->addr + b->nr * PAGE_SIZE,
-					   PAGE_SHIFT, false);
+	rl_flush_tlb_range(b->vma->vm_mm, b->addr,
+			   b->addr + b->nr * PAGE_SIZE, false);
 }
 
 /*
@@ -271,7 +270,7 @@ static int rl_unmap_locked(struct rl_unmap_batch *b, pte_t *pte)
 	 * may still write through a stale entry, and before the PTE lock is
 	 * dropped; x86 tells secondary MMUs from inside it (6.12+).
 	 */
-	static_call(rl_flush_tlb_mm_range)(mm, addr, end, PAGE_SHIFT, false);
+	rl_flush_tlb_range(mm, addr, end, false);
 	if (dirty)
 		folio_mark_dirty(folio);
 	/* before the RSS counters go down */

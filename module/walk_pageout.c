@@ -58,9 +58,7 @@ static void rl_flush_pending(struct rl_walk *w)
 {
 	if (w->flush_start == w->flush_end)
 		return;
-	/* stride PAGE_SHIFT: hugetlb VMAs are never walked */
-	static_call(rl_flush_tlb_mm_range)(w->mm, w->flush_start,
-					   w->flush_end, PAGE_SHIFT, false);
+	rl_flush_tlb_range(w->mm, w->flush_start, w->flush_end, false);
 	w->flush_start = w->flush_end;
 }
 

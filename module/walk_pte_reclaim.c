@@ -237,8 +237,7 @@ static void rl_pt_unhook(struct mm_struct *mm, pmd_t *pmd, pte_t *pte,
 		}
 	}
 	pmd_clear(pmd);
-	static_call(rl_flush_tlb_mm_range)(mm, haddr, haddr + PMD_SIZE,
-					   PAGE_SHIFT, true);
+	rl_flush_tlb_range(mm, haddr, haddr + PMD_SIZE, true);
 }
 
 /*

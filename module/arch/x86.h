@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What reclaimlab needs that is x86-64's, not a kernel version's: the
+ * lockless PMD read, the young bits of a PTE or PMD, the next PFN inside
+ * a batch, the TLB flush of a range, and what objtool leaves at a
+ * function's entry (IBT).  Included by compat.h, which stays about
+ * versions; another architecture gets a file of its own here.
+ */
+#ifndef RL_ARCH_X86_H
+#define RL_ARCH_X86_H
+
+#include <linux/bitops.h>
+#include <linux/mm_types.h>
+#include <linux/pgtable.h>
+#include <linux/static_call.h>
+
+/*
+ * A lockless snapshot of a PMD.  6.1 has no pmdp_get_lockless(); on x86-64
+ * a PMD is one naturally aligned 64-bit word, so READ_ONCE() is what
+ * 6.12's pmdp_get_lockless() does there too, on both kernels.
+ */
+static inline pmd_t rl_pmdp_get_lockless(pmd_t *pmdp)
+{
+	return READ_ONCE(*pmdp);
+}
+
+/* What ptep_test_and_clear_young() does, which is not exported. */
+static inline bool rl_ptep_test_and_clear_young(pte_t *ptep)
+{
+	return pte_young(ptep_get(ptep)) &&
+	       test_and_clear_bit(_PAGE_BIT_ACCESSED,
+				  (unsigned long *)&ptep->pte);
+}
+
+/* Likewise pmdp_test_and_clear_young(). */
+static inline bool rl_pmdp_test_and_clear_young(pmd_t *pmdp)
+{
+	return pmd_young(*pmdp) &&
+	       test_and_clear_bit(_PAGE_BIT_ACCESSED,
+				  (unsigned long *)&pmdp->pmd);
+}
+
+/* The PTE that maps the next page with the same bits as @pte. */
+static inline pte_t rl_pte_next_pfn(pte_t pte)
+{
+	return __pte(pte_val(pte) + PAGE_SIZE);
+}
+
+/*
+ * asm/tlbflush.h declares flush_tlb_mm_range() only for the kernel proper,
+ * not modules: resolved at load (symbols.c).
+ */
+typedef void rl_flush_tlb_mm_range_fn(struct mm_struct *mm,
+				      unsigned long start, unsigned long end,
+				      unsigned int stride_shift,
+				      bool freed_tables);
+DECLARE_STATIC_CALL(rl_flush_tlb_mm_range, rl_flush_tlb_mm_range_fn);
+
+/*
+ * Flushes [start, end) of @mm from every CPU that may cache it, and (6.12+)
+ * tells secondary MMUs; @freed_tables: a page table was unhooked too.
+ * Stride PAGE_SHIFT: hugetlb VMAs are never walked.
+ */
+static inline void rl_flush_tlb_range(struct mm_struct *mm,
+				      unsigned long start, unsigned long end,
+				      bool freed_tables)
+{
+	static_call(rl_flush_tlb_mm_range)(mm, start, end, PAGE_SHIFT,
+					   freed_tables);
+}
+
+/* Little-endian encodings of what objtool leaves at a function's entry. */
+#define RL_INSN_ENDBR64		0xfa1e0ff3	/* f3 0f 1e fa */
+#define RL_INSN_SEALED_ENDBR	0x001f0f66	/* osp nopl (%rax) */
+
+/*
+ * What the first 4 bytes at a resolved function say about IBT: an endbr64
+ * (an indirect call may land there), sealed (objtool replaced it: only a
+ * direct call is safe, which is how the module calls), or neither.
+ */
+static inline const char *rl_entry_kind(u32 insn)
+{
+	if (insn == RL_INSN_ENDBR64)
+		return "endbr64";
+	if (insn == RL_INSN_SEALED_ENDBR)
+		return "sealed";
+	return "no-endbr";
+}
+
+#endif /* RL_ARCH_X86_H */
