@@ -97,12 +97,11 @@ static void rl_unmap_restore(struct mm_struct *mm, pte_t *pte,
  */
 static void rl_unmap_make_old(struct rl_unmap_batch *b, pte_t *pte)
 {
-	unsigned int i, cleared = 0;
+	unsigned int cleared;
 
 	if (!rl_unmap_ptes_unchanged(b->folio, pte, b->nr, b->first))
 		return;
-	for (i = 0; i < b->nr; i++)
-		cleared += rl_ptep_test_and_clear_young(pte + i);
+	cleared = rl_clear_young_ptes(pte, b->nr);
 	if (!cleared)
 		return;
 	rl_count(RL_C_walk_young_cleared, cleared);

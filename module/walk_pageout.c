@@ -193,16 +193,6 @@ static unsigned int rl_folio_pte_batch(struct folio *folio, pte_t *pte,
 	return nr;
 }
 
-/* Clears young on @nr PTEs from @pte; how many were young. */
-static unsigned int rl_clear_young_ptes(pte_t *pte, unsigned int nr)
-{
-	unsigned int i, cleared = 0;
-
-	for (i = 0; i < nr; i++)
-		cleared += rl_ptep_test_and_clear_young(pte + i);
-	return cleared;
-}
-
 /*
  * Whether large @folio, handed to reclaim whole, is unmapped by the walker
  * in one step (unmap batched) rather than by reclaim.

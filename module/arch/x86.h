@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What reclaimlab needs that is x86-64's, not a kernel version's: the
- * lockless PMD read, the young bits of a PTE or PMD, the next PFN inside
- * a batch, the TLB flush of a range, and what objtool leaves at a
- * function's entry (IBT).  Included by compat.h, which stays about
+ * lockless PMD read, the young bits of a PTE, a batch or a PMD, the next
+ * PFN inside a batch, the TLB flush of a range, and what objtool leaves
+ * at a function's entry (IBT).  Included by compat.h, which stays about
  * versions; another architecture gets a file of its own here.
  */
 #ifndef RL_ARCH_X86_H
@@ -30,6 +30,20 @@ static inline bool rl_ptep_test_and_clear_young(pte_t *ptep)
 	return pte_young(ptep_get(ptep)) &&
 	       test_and_clear_bit(_PAGE_BIT_ACCESSED,
 				  (unsigned long *)&ptep->pte);
+}
+
+/*
+ * Clears young on the @nr PTEs of one batch from @pte; how many were
+ * young.  One PTE at a time on x86 (an architecture with contiguous
+ * mappings clears a block in one call).
+ */
+static inline unsigned int rl_clear_young_ptes(pte_t *pte, unsigned int nr)
+{
+	unsigned int i, cleared = 0;
+
+	for (i = 0; i < nr; i++)
+		cleared += rl_ptep_test_and_clear_young(pte + i);
+	return cleared;
 }
 
 /* Likewise pmdp_test_and_clear_young(). */
