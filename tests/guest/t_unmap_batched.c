@@ -123,8 +123,7 @@ static void lazyfree_case(int kb, int pte_mapped)
 	long f;
 	char *p;
 
-	snprintf(name, sizeof(name), "unmap batched lazyfree %s%s",
-		 size_name(kb), pte_mapped ? " PTE-mapped" : "");
+	unmap_case_name(name, sizeof(name), "lazyfree", kb, pte_mapped);
 	p = populate(REGION, kb, 0, seed);
 	if (madvise(p, REGION, MADV_FREE))
 		die("MADV_FREE");
@@ -182,8 +181,7 @@ static void uffd_wp_case(int kb, int pte_mapped)
 	char *p;
 	int fd;
 
-	snprintf(name, sizeof(name), "unmap batched uffd-wp %s%s",
-		 size_name(kb), pte_mapped ? " PTE-mapped" : "");
+	unmap_case_name(name, sizeof(name), "uffd-wp", kb, pte_mapped);
 	p = populate(REGION, kb, pte_mapped, seed);
 	fd = uffd_register(p, REGION, UFFDIO_REGISTER_MODE_WP);
 	if (fd < 0) {
@@ -233,8 +231,7 @@ static void pinned_case(int kb, int pte_mapped)
 	char *p;
 	int fd;
 
-	snprintf(name, sizeof(name), "unmap batched pinned %s%s",
-		 size_name(kb), pte_mapped ? " PTE-mapped" : "");
+	unmap_case_name(name, sizeof(name), "pinned", kb, pte_mapped);
 	p = populate(REGION, kb, pte_mapped, seed);
 	fd = pin_fixed_buffer(p, REGION);
 	if (fd < 0) {
@@ -269,8 +266,7 @@ static void softdirty_case(int kb, int pte_mapped)
 	char *p;
 	int fd;
 
-	snprintf(name, sizeof(name), "unmap batched soft-dirty %s%s",
-		 size_name(kb), pte_mapped ? " PTE-mapped" : "");
+	unmap_case_name(name, sizeof(name), "soft-dirty", kb, pte_mapped);
 	p = populate(REGION, kb, pte_mapped, seed);
 	set_text("/proc/self/clear_refs", "4");
 	/* every third page written again, with what it already holds */

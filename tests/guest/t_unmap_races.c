@@ -136,8 +136,7 @@ static void churn_case(int kb, int pte_mapped)
 	pthread_t t;
 	char *p;
 
-	snprintf(name, sizeof(name), "unmap batched churn %s%s",
-		 size_name(kb), pte_mapped ? " PTE-mapped" : "");
+	unmap_case_name(name, sizeof(name), "churn", kb, pte_mapped);
 	p = populate(RACE_LEN, kb, pte_mapped, 1);
 	for (f = 0; f < folios; f++) {
 		gen[f] = 0;
@@ -214,8 +213,7 @@ static void fork_case(int kb, int pte_mapped)
 	char name[128];
 	char *p;
 
-	snprintf(name, sizeof(name), "unmap batched fork %s%s", size_name(kb),
-		 pte_mapped ? " PTE-mapped" : "");
+	unmap_case_name(name, sizeof(name), "fork", kb, pte_mapped);
 	p = populate(RACE_LEN, kb, pte_mapped, seed);
 	t = race_start(0, p, &c0);
 	for (t_end = now() + 4; now() < t_end; children++) {
@@ -285,8 +283,7 @@ static void odirect_case(int kb, int pte_mapped)
 	double t_end;
 	pthread_t t;
 
-	snprintf(name, sizeof(name), "unmap batched O_DIRECT %s%s",
-		 size_name(kb), pte_mapped ? " PTE-mapped" : "");
+	unmap_case_name(name, sizeof(name), "O_DIRECT", kb, pte_mapped);
 	id = zram_add(4);
 	snprintf(dev, sizeof(dev), "/dev/zram%d", id);
 	fd = id < 0 ? -1 : open(dev, O_RDWR | O_DIRECT);
@@ -343,8 +340,7 @@ static void swapfull_case(int kb, int pte_mapped)
 	int id;
 	char *p;
 
-	snprintf(name, sizeof(name), "unmap batched swap full %s%s",
-		 size_name(kb), pte_mapped ? " PTE-mapped" : "");
+	unmap_case_name(name, sizeof(name), "swap full", kb, pte_mapped);
 	id = zram_add(8);
 	snprintf(dev, sizeof(dev), "/dev/zram%d", id);
 	snprintf(cmd, sizeof(cmd), "mkswap %s >/dev/null", dev);
@@ -386,8 +382,7 @@ static void swapoff_case(int kb, int pte_mapped)
 	int err = 0;
 	char *p;
 
-	snprintf(name, sizeof(name), "unmap batched swapoff %s%s",
-		 size_name(kb), pte_mapped ? " PTE-mapped" : "");
+	unmap_case_name(name, sizeof(name), "swapoff", kb, pte_mapped);
 	p = populate(RACE_LEN, kb, pte_mapped, seed);
 	walk_batched(name, p, RACE_LEN, &r);
 	scan(0, p, RACE_LEN, &after);
@@ -419,8 +414,7 @@ static void kill_case(int kb, int pte_mapped)
 	long long batched = 0;
 	char name[128];
 
-	snprintf(name, sizeof(name), "unmap batched target killed %s%s",
-		 size_name(kb), pte_mapped ? " PTE-mapped" : "");
+	unmap_case_name(name, sizeof(name), "target killed", kb, pte_mapped);
 	for (rounds = 0; rounds < 12; rounds++) {
 		int go[2], status;
 		struct run r;
@@ -442,15 +436,22 @@ static void kill_case(int kb, int pte_mapped)
 
 			if (read(go[0], &tp, sizeof(tp)) != sizeof(tp))
 				die("target");
+			/*
+			 * Selected while alive (a zombie's pid is refused),
+			 * killed from then on: the trigger must end cleanly.
+			 */
+			memset(&r, 0, sizeof(r));
+			walk_unmap = "batched";
+			if (request(t, tp, RACE_LEN, "pageout", PARTIAL, 512))
+				die("selecting the target");
+			walk_unmap = "kernel";
 			killer = fork();
 			if (killer == 0) {
 				usleep(1000 * (rounds * 5 % 60));
 				kill(t, SIGKILL);
 				_exit(0);
 			}
-			walk_unmap = "batched";
-			walk(t, tp, RACE_LEN, "pageout", PARTIAL, 512, &r);
-			walk_unmap = "kernel";
+			trigger(&r);
 		}
 		if (U(&r, batched) > 0)
 			batched += U(&r, batched);

@@ -99,6 +99,9 @@ long long unmap_fallback_sum(const struct run *r);
 const char *unmap_fallbacks(const struct rl_counters *c0,
 			    const struct rl_counters *c1, char *buf,
 			    size_t size);
+/* "unmap batched WHAT 64 kB[ PTE-mapped]": a case's name, into @buf. */
+void unmap_case_name(char *buf, size_t size, const char *what, int kb,
+		     int pte_mapped);
 /* A pageout walk with unmap batched, checked and shown. */
 void walk_batched(const char *name, void *p, size_t len, struct run *r);
 

@@ -34,6 +34,13 @@ const char *unmap_fallbacks(const struct rl_counters *c0,
 	return o ? buf : " none";
 }
 
+void unmap_case_name(char *buf, size_t size, const char *what, int kb,
+		     int pte_mapped)
+{
+	snprintf(buf, size, "unmap batched %s %s%s", what, size_name(kb),
+		 pte_mapped ? " PTE-mapped" : "");
+}
+
 /* The batched unmap's counters that moved, on one line. */
 static void diag_unmap(const char *name, const struct run *r)
 {
