@@ -45,6 +45,9 @@ RL_COUNTER(walk_batches)		/* runs of PTEs mapping one large folio,
 					 * handled as one batch
 					 */
 RL_COUNTER(walk_batch_ptes)		/* PTEs in those batches */
+RL_COUNTER(walk_contpte_blocks)		/* contiguous blocks in them (arm64
+					 * contpte: 16 PTEs, one TLB entry)
+					 */
 RL_COUNTER(walk_large_whole)		/* large folios handled whole */
 RL_COUNTER(walk_pmd_whole)		/* ... of which PMD-mapped THPs */
 RL_COUNTER(walk_split)			/* large folios split */
@@ -95,6 +98,10 @@ RL_COUNTER(unmap_fallback_droppable)	/* ... its VMA is VM_DROPPABLE */
 RL_COUNTER(unmap_fallback_hwpoison)	/* ... it has a poisoned page */
 RL_COUNTER(unmap_fallback_no_swap)	/* ... no swap space for it whole */
 RL_COUNTER(unmap_fallback_swap_dup)	/* ... a swap reference failed */
+RL_COUNTER(unmap_fallback_no_mmlist)	/* ... the mm is not on swapoff's list
+					 * yet and the module cannot add it
+					 * (no mmlist_lock in kallsyms)
+					 */
 RL_COUNTER(unmap_fallback_redirtied)	/* ... lazyfree, but written since
 					 * MADV_FREE (swap-backed again)
 					 */

@@ -26,16 +26,21 @@
 #include <linux/swap.h>
 #include <linux/swapops.h>
 
-/* What is an architecture's, not a kernel version's. */
-#if defined(CONFIG_X86_64)
-#include "arch/x86.h"
-#else
-#error "reclaimlab supports x86-64 only so far (module/arch/x86.h)"
-#endif
-
 #define RL_MM_6_12 (KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE)
 /* The 7.x row of the matrix (7.2 checked). */
 #define RL_MM_7 (KERNEL_VERSION(7, 0, 0) <= LINUX_VERSION_CODE)
+
+/*
+ * What is an architecture's, not a kernel version's (an arch file may use
+ * the RL_MM_* lines above, never the version itself).
+ */
+#if defined(CONFIG_X86_64)
+#include "arch/x86.h"
+#elif defined(CONFIG_ARM64)
+#include "arch/arm64.h"
+#else
+#error "reclaimlab supports x86-64 and arm64 only (module/arch/)"
+#endif
 
 /* PTE tables are freed by RCU; __pte_offset_map_lock() maps and checks. */
 #define RL_HAVE_PTE_MAP_RCU		RL_MM_6_12
@@ -242,11 +247,13 @@ static inline pte_t *rl_pte_map(pmd_t *pmd, unsigned long addr,
  * @pte without the bits that may differ inside one batch: young and dirty
  * (set by hardware), soft-dirty, and write (one PTE of a large folio can
  * be read-only, e.g. after mprotect() or a COW break), as upstream's
- * folio_pte_batch() ignores them.
+ * folio_pte_batch() ignores them; and what the architecture says is only
+ * a TLB hint (rl_pte_hint_bits_clear(): arm64's contiguous bit).
  */
 static inline pte_t rl_pte_batch_bits(pte_t pte)
 {
-	return pte_wrprotect(pte_clear_soft_dirty(pte_mkold(pte_mkclean(pte))));
+	return rl_pte_hint_bits_clear(pte_wrprotect(pte_clear_soft_dirty(
+		pte_mkold(pte_mkclean(pte)))));
 }
 
 /*

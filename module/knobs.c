@@ -171,6 +171,21 @@ static int rl_unmap_store(char *s)
 	return 0;
 }
 
+static void rl_young_show(struct seq_file *m, const struct rl_request *req)
+{
+	rl_show_choice(m, rl_young_names, rl_nr_youngs, req->young);
+}
+
+static int rl_young_store(char *s)
+{
+	int young = rl_match(rl_young_names, rl_nr_youngs, s);
+
+	if (young < 0)
+		return young;
+	rl_set_young(young);
+	return 0;
+}
+
 static void rl_pte_reclaim_zero_show(struct seq_file *m,
 				     const struct rl_request *req)
 {
@@ -260,6 +275,7 @@ static const struct rl_knob rl_knobs[] = {
 	RL_REQUEST_KNOB(split),
 	RL_REQUEST_KNOB(batch),
 	RL_REQUEST_KNOB(unmap),
+	RL_REQUEST_KNOB(young),
 	RL_REQUEST_KNOB(pte_reclaim_zero),
 	{ "trigger", 0200, NULL, NULL, rl_trigger_store },
 	{ "stats", 0600, rl_stats_show, NULL, rl_stats_store },

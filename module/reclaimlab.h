@@ -53,6 +53,12 @@ enum rl_unmap {
 	RL_UNMAP_BATCHED,	/* the walker, in one step (unmap_batch.c) */
 };
 
+/* How the pageout/cold walker clears young bits on a batch. */
+enum rl_young {
+	RL_YOUNG_BATCHED,	/* one call per contpte block (arm64) */
+	RL_YOUNG_PER_PTE,	/* one call per PTE, as the kernel once did */
+};
+
 #define RL_BATCH_MAX 512
 
 /* target.c: the knobs' state and the trigger that acts on it. */
@@ -64,13 +70,16 @@ struct rl_request {
 	enum rl_split split;
 	unsigned int batch;
 	enum rl_unmap unmap;
+	enum rl_young young;
 	bool pte_zero;		/* pte_reclaim also frees zero-page tables */
 };
 
 extern const char *const rl_walker_names[];
 extern const char *const rl_split_names[];
 extern const char *const rl_unmap_names[];
-extern const unsigned int rl_nr_walkers, rl_nr_splits, rl_nr_unmaps;
+extern const char *const rl_young_names[];
+extern const unsigned int rl_nr_walkers, rl_nr_splits, rl_nr_unmaps,
+	rl_nr_youngs;
 
 int rl_set_pid(int nr);
 int rl_set_range(bool whole_mm, unsigned long start, unsigned long end);
@@ -78,6 +87,7 @@ void rl_set_walker(enum rl_walker w);
 void rl_set_split(enum rl_split s);
 int rl_set_batch(unsigned int batch);
 void rl_set_unmap(enum rl_unmap u);
+void rl_set_young(enum rl_young y);
 void rl_set_pte_zero(bool on);
 void rl_get_request(struct rl_request *req);	/* takes a pid reference */
 void rl_put_request(struct rl_request *req);

@@ -16,9 +16,13 @@ DEFINE_STATIC_CALL_NULL(rl_kallsyms_lookup_name, kallsyms_lookup_name);
 DEFINE_STATIC_CALL_NULL(rl_vm_normal_folio, vm_normal_folio);
 DEFINE_STATIC_CALL_NULL(rl_reclaim_pages, rl_reclaim_pages_fn);
 DEFINE_STATIC_CALL_NULL(rl_lru_add_drain_all, lru_add_drain_all);
+#if RL_HAVE_BATCHED_UNMAP_FLUSH
 DEFINE_STATIC_CALL_NULL(rl_flush_tlb_batched_pending,
 			rl_flush_tlb_batched_pending_fn);
+#endif
+#if RL_HAVE_FLUSH_TLB_MM_RANGE
 DEFINE_STATIC_CALL_NULL(rl_flush_tlb_mm_range, rl_flush_tlb_mm_range_fn);
+#endif
 DEFINE_STATIC_CALL_NULL(rl_folio_isolate_lru, rl_folio_isolate_lru_fn);
 DEFINE_STATIC_CALL_NULL(rl_deactivate, RL_DEACTIVATE_FN);
 DEFINE_STATIC_CALL_NULL(rl_split, RL_SPLIT_FN);
@@ -54,6 +58,7 @@ enum rl_symbol_use {
 	RL_SYM_CALLED,	/* called through its static call */
 	RL_SYM_PROBED,	/* only a kprobe target, never called */
 	RL_SYM_DATA,	/* a variable, reached through a pointer */
+	RL_SYM_DATA_OPTIONAL,	/* ... that may be missing (see .missing) */
 };
 
 struct rl_symbol {
@@ -61,7 +66,8 @@ struct rl_symbol {
 	enum rl_symbol_use use;
 	struct static_call_key *key;
 	void *tramp;
-	void **data;	/* RL_SYM_DATA: where its address goes */
+	void **data;	/* RL_SYM_DATA*: where its address goes */
+	const char *missing;	/* RL_SYM_DATA_OPTIONAL: what does not work */
 	unsigned long addr;
 	u32 entry_insn;
 };
@@ -85,6 +91,21 @@ struct rl_symbol {
 	.data = (void **)&rl_##sym,					\
 }
 
+/*
+ * The same, for a variable the module can do without: kallsyms lists data
+ * only with CONFIG_KALLSYMS_ALL (not in Debian's arm64 6.1); @what_fails
+ * says what works otherwise, in the load's message.
+ */
+#define RL_SYM_DATA_OPT(sym, what_fails) {				\
+	.name = #sym,							\
+	.use = RL_SYM_DATA_OPTIONAL,					\
+	.data = (void **)&rl_##sym,					\
+	.missing = what_fails,						\
+}
+
+#define RL_NO_MMLIST							\
+	"unmap batched leaves a swap-backed folio to the kernel's path while its mm is not on swapoff's list (unmap_fallback_no_mmlist): the kernel's own swap-out puts it there"
+
 static struct rl_symbol rl_symbols[] = {
 	/* first: it resolves the others */
 	RL_SYM_CALL(kallsyms_lookup_name),
@@ -94,8 +115,12 @@ static struct rl_symbol rl_symbols[] = {
 	RL_SYM_CALL(vm_normal_folio),
 	RL_SYM_CALL(reclaim_pages),
 	RL_SYM_CALL(lru_add_drain_all),
+#if RL_HAVE_BATCHED_UNMAP_FLUSH
 	RL_SYM_CALL(flush_tlb_batched_pending),
+#endif
+#if RL_HAVE_FLUSH_TLB_MM_RANGE
 	RL_SYM_CALL(flush_tlb_mm_range),
+#endif
 	RL_SYM_CALL(folio_isolate_lru),
 	RL_SYM_CALL_AS(__stringify(RL_DEACTIVATE_FN), deactivate),
 	RL_SYM_CALL_AS(__stringify(RL_SPLIT_FN), split),
@@ -126,14 +151,25 @@ static struct rl_symbol rl_symbols[] = {
 	RL_SYM_CALL_AS("__mmu_notifier_invalidate_range",
 		       mmu_invalidate_range),
 #endif
-	RL_SYM_DATA(mmlist_lock),
-	RL_SYM_DATA(init_mm),
+	RL_SYM_DATA_OPT(mmlist_lock, RL_NO_MMLIST),
+	RL_SYM_DATA_OPT(init_mm, RL_NO_MMLIST),
+#ifdef RL_HAVE_ARM64_SHIMS
+	/* what arm64's inline helpers call (arch/arm64_shims.c) */
+#if RL_HAVE_MTE_SYNC_TAGS
+	RL_SYM_CALL(mte_sync_tags),
+#endif
+#if RL_HAVE_ARCH_INVALIDATE_SECONDARY_TLBS
+	RL_SYM_CALL_AS("__mmu_notifier_arch_invalidate_secondary_tlbs",
+		       arch_invalidate_secondary_tlbs),
+#endif
+#endif
 };
 
 static const char *const rl_use_name[] = {
-	[RL_SYM_CALLED] = "direct(static_call)",
+	[RL_SYM_CALLED] = RL_CALL_KIND,
 	[RL_SYM_PROBED] = "kprobe(not-called)",
 	[RL_SYM_DATA] = "data(pointer)",
+	[RL_SYM_DATA_OPTIONAL] = "data(pointer)",
 };
 
 /* Points @s's static call at @addr. */
@@ -185,6 +221,7 @@ static unsigned long rl_lookup(const char *name)
 int rl_symbols_resolve(const char *extra_required)
 {
 	struct rl_symbol *s;
+	size_t resolved = 0;
 	int ret;
 
 	ret = rl_find_kallsyms_lookup_name(&rl_symbols[0]);
@@ -200,6 +237,12 @@ int rl_symbols_resolve(const char *extra_required)
 	for (s = rl_symbols; s < rl_symbols + ARRAY_SIZE(rl_symbols); s++) {
 		unsigned long addr = rl_lookup(s->name);
 
+		if (!addr && s->use == RL_SYM_DATA_OPTIONAL) {
+			pr_info(RL_NAME ": %s is not in kallsyms (CONFIG_KALLSYMS_ALL=n): %s\n",
+				s->name, s->missing);
+			*s->data = NULL;
+			continue;
+		}
 		if (!addr) {
 			pr_err(RL_NAME ": required kernel symbol %s not found; refusing to load\n",
 			       s->name);
@@ -209,11 +252,20 @@ int rl_symbols_resolve(const char *extra_required)
 					     sizeof(s->entry_insn)))
 			s->entry_insn = 0;
 		s->addr = addr;
+		if (s->use == RL_SYM_CALLED && !rl_entry_callable(s->entry_insn)) {
+			pr_err(RL_NAME ": kernel function %s starts with no BTI landing pad (0x%08x), and the module calls it indirectly; refusing to load\n",
+			       s->name, s->entry_insn);
+			return -ENOEXEC;
+		}
 		if (s->use == RL_SYM_CALLED)
 			rl_symbol_bind(s, addr);
-		else if (s->use == RL_SYM_DATA)
+		else if (s->use == RL_SYM_DATA ||
+			 s->use == RL_SYM_DATA_OPTIONAL)
 			*s->data = (void *)addr;
+		resolved++;
 	}
+	pr_info(RL_NAME ": %zu kernel symbols resolved; functions called %s: %s\n",
+		resolved, RL_CALL_KIND, RL_CALL_SAFETY);
 	return 0;
 }
 
@@ -223,10 +275,14 @@ int rl_symbols_show(struct seq_file *m, void *unused)
 
 	seq_printf(m, "%-36s %-18s %-9s %s\n", "symbol", "address", "entry",
 		   "call");
-	for (s = rl_symbols; s < rl_symbols + ARRAY_SIZE(rl_symbols); s++)
+	for (s = rl_symbols; s < rl_symbols + ARRAY_SIZE(rl_symbols); s++) {
+		bool data = s->use == RL_SYM_DATA ||
+			    s->use == RL_SYM_DATA_OPTIONAL;
+
 		seq_printf(m, "%-36s 0x%016lx %-9s %s\n", s->name, s->addr,
-			   s->use == RL_SYM_DATA ? "-" :
-						   rl_entry_kind(s->entry_insn),
-			   rl_use_name[s->use]);
+			   data ? "-" : rl_entry_kind(s->entry_insn),
+			   data && !s->addr ? "data(missing)" :
+					      rl_use_name[s->use]);
+	}
 	return 0;
 }

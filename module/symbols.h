@@ -27,8 +27,24 @@ DECLARE_STATIC_CALL(rl_reclaim_pages, rl_reclaim_pages_fn);
 
 DECLARE_STATIC_CALL(rl_lru_add_drain_all, lru_add_drain_all);
 
+/*
+ * Reclaim defers TLB flushes of what it unmapped only where the kernel is
+ * built with batched unmap flushing (x86; arm64 from 6.5): elsewhere it
+ * flushes before it returns, and flush_tlb_batched_pending() is an empty
+ * inline with no symbol.
+ */
+#define RL_HAVE_BATCHED_UNMAP_FLUSH \
+	IS_ENABLED(CONFIG_ARCH_WANT_BATCHED_UNMAP_TLB_FLUSH)
+
 typedef void rl_flush_tlb_batched_pending_fn(struct mm_struct *mm);
 DECLARE_STATIC_CALL(rl_flush_tlb_batched_pending,
 		    rl_flush_tlb_batched_pending_fn);
+
+/* Flushes what reclaim left pending in @mm's TLBs (see above). */
+static inline void rl_flush_tlb_batched_pending(struct mm_struct *mm)
+{
+	if (RL_HAVE_BATCHED_UNMAP_FLUSH)
+		static_call(rl_flush_tlb_batched_pending)(mm);
+}
 
 #endif /* RL_SYMBOLS_H */

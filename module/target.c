@@ -14,6 +14,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include "reclaimlab.h"
+#include "compat.h"
 
 const char *const rl_walker_names[] = { "pageout", "cold", "pte_reclaim" };
 const char *const rl_split_names[] = { "never", "partial", "always" };
@@ -21,6 +22,8 @@ const char *const rl_unmap_names[] = { "kernel", "batched" };
 const unsigned int rl_nr_walkers = ARRAY_SIZE(rl_walker_names);
 const unsigned int rl_nr_splits = ARRAY_SIZE(rl_split_names);
 const unsigned int rl_nr_unmaps = ARRAY_SIZE(rl_unmap_names);
+const char *const rl_young_names[] = { "batched", "per_pte" };
+const unsigned int rl_nr_youngs = ARRAY_SIZE(rl_young_names);
 
 static DEFINE_MUTEX(rl_request_lock);
 static struct rl_request rl_request = {
@@ -80,7 +83,7 @@ int rl_set_pid(int nr)
 int rl_set_range(bool whole_mm, unsigned long start, unsigned long end)
 {
 	if (!whole_mm && (start >= end || !PAGE_ALIGNED(start) ||
-			  !PAGE_ALIGNED(end) || end > TASK_SIZE_MAX))
+			  !PAGE_ALIGNED(end) || end > RL_USER_VA_END))
 		return -EINVAL;
 
 	mutex_lock(&rl_request_lock);
@@ -119,6 +122,13 @@ void rl_set_unmap(enum rl_unmap u)
 {
 	mutex_lock(&rl_request_lock);
 	rl_request.unmap = u;
+	mutex_unlock(&rl_request_lock);
+}
+
+void rl_set_young(enum rl_young y)
+{
+	mutex_lock(&rl_request_lock);
+	rl_request.young = y;
 	mutex_unlock(&rl_request_lock);
 }
 
@@ -240,6 +250,7 @@ int rl_last_show(struct seq_file *m, void *unused)
 	seq_printf(m, "split %s\n", rl_split_names[req->split]);
 	seq_printf(m, "batch %u\n", req->batch);
 	seq_printf(m, "unmap %s\n", rl_unmap_names[req->unmap]);
+	seq_printf(m, "young %s\n", rl_young_names[req->young]);
 	seq_printf(m, "pte_reclaim_zero %d\n", req->pte_zero);
 	seq_printf(m, "elapsed_ns %llu\n", rl_last.elapsed_ns);
 	seq_printf(m, "result %d\n", rl_last.result);

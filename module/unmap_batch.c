@@ -59,17 +59,19 @@ static bool rl_unmap_ptes_unchanged(struct folio *folio, pte_t *pte,
 				    unsigned int nr, pte_t first)
 {
 	pte_t expected = rl_pte_batch_bits(first);
-	unsigned int i;
+	unsigned int i, step;
 
 	if (pte_pfn(first) != folio_pfn(folio))
 		return false;
-	for (i = 0; i < nr; i++) {
+	/* a contiguous block by its first PTE, as rl_folio_pte_batch() */
+	for (i = 0; i < nr; i += step) {
 		pte_t cur = ptep_get(pte + i);
 
 		if (!pte_present(cur) ||
 		    pte_val(rl_pte_batch_bits(cur)) != pte_val(expected))
 			return false;
-		expected = rl_pte_next_pfn(expected);
+		step = rl_pte_batch_hint(pte + i, cur);
+		expected = rl_pte_advance_pfn(expected, step);
 	}
 	return true;
 }
@@ -101,7 +103,7 @@ static void rl_unmap_make_old(struct rl_unmap_batch *b, pte_t *pte)
 
 	if (!rl_unmap_ptes_unchanged(b->folio, pte, b->nr, b->first))
 		return;
-	cleared = rl_clear_young_ptes(pte, b->nr);
+	cleared = rl_clear_young_ptes(b->vma, b->addr, pte, b->nr);
 	if (!cleared)
 		return;
 	rl_count(RL_C_walk_young_cleared, cleared);
@@ -160,15 +162,26 @@ static void rl_unmap_set_swap_ptes(struct mm_struct *mm, struct folio *folio,
 	}
 }
 
-/* try_to_unmap_one()'s: swapoff finds mms with swap entries on mmlist. */
-static void rl_unmap_note_swapped_mm(struct mm_struct *mm)
+/*
+ * try_to_unmap_one()'s, after the swap references are taken: swapoff
+ * finds the mms with swap entries on init_mm's mmlist.  As there, an
+ * unlocked look that finds @mm on it is enough: swapoff's drain_mmlist()
+ * empties the list only while no swap entry is in use, and this batch's
+ * are.  False if @mm is not on it and cannot be put there: mmlist_lock or
+ * init_mm is not in kallsyms (no CONFIG_KALLSYMS_ALL); the batch then
+ * goes to the kernel's path, which puts it there.
+ */
+static bool rl_unmap_note_swapped_mm(struct mm_struct *mm)
 {
 	if (!list_empty(&mm->mmlist))
-		return;
+		return true;
+	if (!rl_mmlist_lock || !rl_init_mm)
+		return false;
 	spin_lock(rl_mmlist_lock);
 	if (list_empty(&mm->mmlist))
 		list_add(&mm->mmlist, &rl_init_mm->mmlist);
 	spin_unlock(rl_mmlist_lock);
+	return true;
 }
 
 /*
@@ -189,6 +202,10 @@ static int rl_unmap_swapbacked(struct rl_unmap_batch *b, pte_t *pte)
 		return RL_C_unmap_fallback_changed;
 	if (rl_swap_dup_folio(folio))
 		return RL_C_unmap_fallback_swap_dup;
+	if (!rl_unmap_note_swapped_mm(mm)) {
+		rl_swap_put_folio(folio);
+		return RL_C_unmap_fallback_no_mmlist;
+	}
 	bitmap_zero(excl, nr);
 	for (i = 0; i < nr; i++) {
 		if (PageAnonExclusive(folio_page(folio, i))) {
@@ -200,7 +217,6 @@ static int rl_unmap_swapbacked(struct rl_unmap_batch *b, pte_t *pte)
 		rl_swap_put_folio(folio);
 		return RL_C_unmap_fallback_pinned;
 	}
-	rl_unmap_note_swapped_mm(mm);
 	rl_add_mm_counter(mm, MM_ANONPAGES, -(long)nr);
 	rl_add_mm_counter(mm, MM_SWAPENTS, nr);
 	rl_unmap_set_swap_ptes(mm, folio, pte, b->addr, nr, excl);
@@ -254,7 +270,7 @@ static int rl_unmap_locked(struct rl_unmap_batch *b, pte_t *pte)
 	int reason;
 
 	/* reclaim may have left stale TLB entries here: see rl_walk_pte_table */
-	static_call(rl_flush_tlb_batched_pending)(mm);
+	rl_flush_tlb_batched_pending(mm);
 	if (!rl_unmap_ptes_unchanged(folio, pte, b->nr, b->first) ||
 	    rl_folio_mapcount(folio) != b->nr)
 		return RL_C_unmap_fallback_changed;

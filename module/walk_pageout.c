@@ -173,24 +173,30 @@ static bool rl_split_and_put(struct folio *folio)
 /*
  * How many PTEs from @pte (which is @first) map consecutive pages of
  * @folio with the same bits, but for those rl_pte_batch_bits() ignores:
- * at most @max.
+ * at most @max.  A contiguous block (arm64 contpte) is looked at once, by
+ * its first PTE in the range: its PTEs differ only in the PFN.
  */
 static unsigned int rl_folio_pte_batch(struct folio *folio, pte_t *pte,
 				       pte_t first, unsigned int max)
 {
 	unsigned long end_pfn = folio_pfn(folio) + folio_nr_pages(folio);
-	pte_t expected = rl_pte_next_pfn(rl_pte_batch_bits(first));
-	unsigned int nr;
+	pte_t expected = rl_pte_batch_bits(first);
+	pte_t cur = first;
+	unsigned int nr = 0, step;
 
-	for (nr = 1; nr < max; nr++) {
-		pte_t next = ptep_get(pte + nr);
-
-		if (pte_pfn(expected) >= end_pfn || !pte_present(next) ||
-		    pte_val(rl_pte_batch_bits(next)) != pte_val(expected))
-			break;
-		expected = rl_pte_next_pfn(expected);
+	for (;;) {
+		step = rl_pte_batch_hint(pte + nr, cur);
+		if (rl_pte_is_cont(cur))
+			rl_count(RL_C_walk_contpte_blocks, 1);
+		nr += step;
+		expected = rl_pte_advance_pfn(expected, step);
+		if (nr >= max)
+			return max;
+		cur = ptep_get(pte + nr);
+		if (pte_pfn(expected) >= end_pfn || !pte_present(cur) ||
+		    pte_val(rl_pte_batch_bits(cur)) != pte_val(expected))
+			return nr;
 	}
-	return nr;
 }
 
 /*
@@ -241,7 +247,10 @@ static bool rl_handle_run(struct rl_walk *w, struct folio *folio, pte_t *pte,
 		rl_count(RL_C_walk_large_whole, 1);
 		return true;
 	}
-	cleared = rl_clear_young_ptes(pte, nr);
+	if (w->req->young == RL_YOUNG_PER_PTE)
+		cleared = rl_clear_young_each_pte(w->vma, addr, pte, nr);
+	else
+		cleared = rl_clear_young_ptes(w->vma, addr, pte, nr);
 	if (cleared) {
 		rl_count(RL_C_walk_young_cleared, cleared);
 		rl_defer_flush(w, addr, addr + nr * PAGE_SIZE);
@@ -298,7 +307,7 @@ again:
 	 * flush before looking at them, or a stale writable entry could let
 	 * a write land in a page already on its way to swap.
 	 */
-	static_call(rl_flush_tlb_batched_pending)(w->mm);
+	rl_flush_tlb_batched_pending(w->mm);
 
 	for (pte = start_pte; addr < end; pte += 1, addr += PAGE_SIZE) {
 		pte_t ptent = ptep_get(pte);
@@ -450,7 +459,7 @@ static bool rl_walk_pmd_huge(struct rl_walk *w, pmd_t *pmd,
 	if (reason >= 0) {
 		rl_count(reason, 1);
 	} else {
-		if (rl_pmdp_test_and_clear_young(pmd)) {
+		if (rl_pmdp_test_and_clear_young(w->vma, addr, pmd)) {
 			rl_count(RL_C_walk_young_cleared, 1);
 			rl_defer_flush(w, addr, end);
 		}
@@ -509,7 +518,7 @@ int rl_walk_pageout(const struct rl_request *req, struct mm_struct *mm,
 		    const struct cred *cred)
 {
 	unsigned long start = req->whole_mm ? 0 : req->start;
-	unsigned long end = req->whole_mm ? TASK_SIZE_MAX : req->end;
+	unsigned long end = req->whole_mm ? RL_USER_VA_END : req->end;
 	struct vm_area_struct *vma;
 	struct rl_walk w = {
 		.mm = mm,

@@ -377,7 +377,7 @@ static void rl_pt_reclaim_table(struct mm_struct *mm, unsigned long haddr,
 int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
 {
 	unsigned long start = req->whole_mm ? 0 : req->start;
-	unsigned long end = req->whole_mm ? TASK_SIZE_MAX : req->end;
+	unsigned long end = req->whole_mm ? RL_USER_VA_END : req->end;
 	unsigned long addr, vend, next = 0;	/* first table not yet seen */
 	struct vm_area_struct *vma;
 	u64 t0 = ktime_get_ns();

@@ -13,12 +13,12 @@
 # time, and it touches 50 GiB: it runs in a plain TCG boot beside it
 # (about 15 min under -icount, 3 on plain TCG), its rows marked so.
 # BENCH_GROUP=WORD runs only the benchmark groups whose name contains WORD
-# (pageout, probes, pte, upstream, reference); BENCH_KERNELS="6.12 7.x"
-# only those matrix rows.
+# (pageout, probes, young, pte, upstream, reference); BENCH_KERNELS="6.12 7.x"
+# only those matrix rows (the others keep their last results, dated).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-[ -s "$RL_MATRIX" ] || "$RL_TOP/scripts/install-deps.sh"
+"$RL_TOP/scripts/install-deps.sh"	# returns at once when all is there
 if ! command -v gnuplot >/dev/null; then
 	[ "$(id -u)" = 0 ] || rl_die "gnuplot missing: apt-get install gnuplot-nox (as root)"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gnuplot-nox >/dev/null
@@ -26,11 +26,14 @@ fi
 out=$RL_TOP/bench
 mkdir -p "$out" "$RL_LOGS"
 make -s -C "$RL_TOP" tests-bin >/dev/null
+if [ -n "$(rl_arm64_kvers)" ]; then
+	make -s -C "$RL_TOP" tests-bin TEST_ARCH=arm64 >/dev/null
+fi
 wanted() {	# wanted GROUP: whether BENCH_GROUP (if set) selects it
 	case $1 in *"${BENCH_GROUP:-}"*) true ;; *) false ;; esac
 }
 groups=
-for g in pageout probes pte upstream; do
+for g in pageout probes young pte upstream; do
 	wanted $g && groups="$groups${groups:+,}$g"
 done
 tcg_groups=
@@ -90,6 +93,11 @@ for kn in $kernel_names; do
 		fi >>"$RL_LOGS/bench-$kver.all.jsonl"
 		first=0
 	done
+done
+# The matrix rows BENCH_KERNELS left out keep their last results.
+for kver in $(rl_matrix | awk '{ print $2 }'); do
+	case " $kvers " in *" $kver "*) continue ;; esac
+	[ -r "$out/$kver.json" ] && raws="$raws $kver $out/$kver.json"
 done
 python3 "$RL_TOP/scripts/bench-report.py" "$out" "$RL_TOP/BENCHMARKS.md" $raws
 [ $bad = 0 ] || rl_die "a benchmark run failed (a data check or the guest log): see $RL_LOGS/bench-*.log"

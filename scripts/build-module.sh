@@ -3,7 +3,8 @@
 # Builds reclaimlab.ko for KVER into $RL_BUILD/KVER/ (W=1, warnings are
 # errors) from a private copy of the sources, so two kernels' objects
 # never mix.  Kernels of the matrix that live in the sid chroot (the 7.x
-# row) are built inside it, with its toolchain.
+# row) are built inside it, with its toolchain; arm64 kernels are
+# cross-built with the host's aarch64-linux-gnu- toolchain.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -14,7 +15,13 @@ out=$RL_BUILD/$kver
 rm -rf "$out/src"
 mkdir -p "$out/src"
 cp -r "$RL_TOP/Kbuild" "$RL_TOP/module" "$RL_TOP/include" "$out/src/"
-if [ "$root" != "$RL_SID_ROOT" ]; then
+if [ "$(rl_arch "$kver")" = arm64 ]; then
+	# The headers sit under the arm64 root (their build link is absolute).
+	# 6.1's Makefile does not pick a cross compiler from ARCH alone.
+	# shellcheck disable=SC2086
+	make -C "$root/usr/src/linux-headers-$kver" M="$out/src" ${EXTRA_W:-W=1} \
+		ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KCFLAGS=-Werror modules
+elif [ "$root" != "$RL_SID_ROOT" ]; then
 	# this machine's toolchain: Debian's kernels and the debug kernel
 	# shellcheck disable=SC2086
 	make -C "$root/lib/modules/$kver/build" M="$out/src" ${EXTRA_W:-W=1} \

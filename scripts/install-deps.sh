@@ -1,18 +1,43 @@
 #!/bin/sh
-# Installs, idempotently, everything reclaimlab needs on a Debian 12 machine
-# (run as root): the build and lint tools, QEMU and busybox for the guests,
-# and the image and headers of every kernel of the matrix.  The matrix
-# versions are resolved from apt now, because point releases come and go on
-# the archive; the picked versions are written to .cache/kernels.list.
+# Usage: install-deps.sh [LABEL...]
+# Installs, idempotently, what reclaimlab needs on a Debian 12 machine (run
+# as root) for the matrix rows LABEL (6.1 6.12 7.x 6.1-arm64 6.12-arm64;
+# default all): the build and lint tools, QEMU and busybox for the guests,
+# and each row's kernel image and headers.  The versions are resolved from
+# apt now, because point releases come and go on the archive; the picked
+# versions are merged into .cache/kernels.list.  Returns at once when every
+# row asked for is there already.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-[ "$(id -u)" = 0 ] || rl_die "must run as root (it calls apt-get)"
+ALL="6.1 6.12 7.x 6.1-arm64 6.12-arm64"
+labels=${*:-$ALL}
+for l in $labels; do
+	case " $ALL " in *" $l "*) ;; *) rl_die "unknown matrix row $l (rows: $ALL)" ;; esac
+done
+
+# The fast path: every row asked for is in the matrix with its image.
+have_row() {
+	[ -s "$RL_MATRIX" ] || return 1
+	k=$(awk -v l="$1" '$1 == l { print $2 }' "$RL_MATRIX")
+	[ -n "$k" ] && [ -r "$(rl_root "$k")/boot/vmlinuz-$k" ]
+}
+todo=
+for l in $labels; do
+	have_row "$l" || todo="$todo $l"
+done
+[ -z "$todo" ] && exit 0
+
+[ "$(id -u)" = 0 ] || rl_die "must run as root (it calls apt-get) to install:$todo"
 export DEBIAN_FRONTEND=noninteractive
+wants() { case " $todo " in *" $1 "*) true ;; *) false ;; esac; }
 
 TOOLS="linux-source-6.12 make gcc libc6-dev bc flex bison libelf-dev kmod cpio xz-utils zstd
-	busybox-static qemu-system-x86 sparse perl python3 file dkms openssl
-	debootstrap"
+	busybox-static sparse perl python3 file dkms openssl"
+if wants 6.1 || wants 6.12 || wants 7.x; then
+	TOOLS="$TOOLS qemu-system-x86"
+fi
+wants 7.x && TOOLS="$TOOLS debootstrap"
 
 missing() {
 	for p in "$@"; do
@@ -21,46 +46,72 @@ missing() {
 	done
 }
 
-updated=
-apt_update_once() {
-	[ -n "$updated" ] && return
-	apt-get update -q >/dev/null || rl_log "apt-get update reported errors; continuing"
-	updated=1
-}
-
 # apt-cache needs fresh lists to see the newest point releases.
-apt_update_once
+apt-get update -q >/dev/null || rl_log "apt-get update reported errors; continuing"
 
-# 6.1 LTS: whatever bookworm's meta package points at.
-k61=$(apt-cache depends linux-image-amd64 |
-	sed -n 's/^ *Depends: linux-image-\(6\.1\.[^ ]*-amd64\)$/\1/p' | head -n1)
-[ -n "$k61" ] || rl_die "cannot resolve the 6.1 kernel from linux-image-amd64"
-
-# 6.12 LTS: the newest bookworm-security build that also has headers.
-k612=
-for v in $(apt-cache pkgnames linux-image-6.12. |
-	sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb12-amd64\)$/\1/p' | sort -rV); do
-	if apt-cache show "linux-headers-$v" >/dev/null 2>&1; then
-		k612=$v
-		break
-	fi
-done
-[ -n "$k612" ] || rl_die "cannot resolve a 6.12 kernel with headers from apt"
-
-pkgs=$(missing $TOOLS linux-image-$k61 linux-headers-$k61 \
-	linux-image-$k612 linux-headers-$k612)
-if [ -n "$pkgs" ]; then
-	rl_log "installing: $(echo $pkgs)"
-	apt-get install -y -q --no-install-recommends $pkgs
+rows=
+kernels=
+if wants 6.1; then
+	# 6.1 LTS: whatever bookworm's meta package points at.
+	k61=$(apt-cache depends linux-image-amd64 |
+		sed -n 's/^ *Depends: linux-image-\(6\.1\.[^ ]*-amd64\)$/\1/p' | head -n1)
+	[ -n "$k61" ] || rl_die "cannot resolve the 6.1 kernel from linux-image-amd64"
+	rows="$rows
+6.1 $k61"
+	kernels="$kernels $k61"
+fi
+if wants 6.12; then
+	# 6.12 LTS: the newest bookworm-security build that also has headers.
+	k612=
+	for v in $(apt-cache pkgnames linux-image-6.12. |
+		sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb12-amd64\)$/\1/p' | sort -rV); do
+		if apt-cache show "linux-headers-$v" >/dev/null 2>&1; then
+			k612=$v
+			break
+		fi
+	done
+	[ -n "$k612" ] || rl_die "cannot resolve a 6.12 kernel with headers from apt"
+	rows="$rows
+6.12 $k612"
+	kernels="$kernels $k612"
 fi
 
-mkdir -p "$RL_CACHE"
-# 7.x: sid's kernel, in a chroot with the toolchain its headers need.
-k7=$("$RL_TOP/scripts/sid-chroot.sh")
-printf '6.1 %s\n6.12 %s\n7.x %s chroot\n' "$k61" "$k612" "$k7" >"$RL_MATRIX"
-for k in $k61 $k612; do
+pkgs=$(missing $TOOLS)
+for k in $kernels; do
+	pkgs="$pkgs $(missing "linux-image-$k" "linux-headers-$k")"
+done
+pkgs=$(echo $pkgs)
+if [ -n "$pkgs" ]; then
+	rl_log "installing: $pkgs"
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $pkgs
+fi
+for k in $kernels; do
 	[ -r "/boot/vmlinuz-$k" ] || rl_die "/boot/vmlinuz-$k missing after install"
 	[ -d "/lib/modules/$k/build" ] || rl_die "headers for $k missing after install"
 done
+
+mkdir -p "$RL_CACHE"
+if wants 7.x; then
+	# 7.x: sid's kernel, in a chroot with the toolchain its headers need.
+	rows="$rows
+7.x $("$RL_TOP/scripts/sid-chroot.sh") chroot"
+fi
+if wants 6.1-arm64 || wants 6.12-arm64; then
+	# arm64: Debian's arm64 6.1 and 6.12, unpacked and cross-built.
+	rows="$rows
+$("$RL_TOP/scripts/arm64-root.sh")"
+fi
+
+# Merge: the rows resolved now replace their labels' old ones; the matrix
+# stays in the order of $ALL.
+{
+	[ -s "$RL_MATRIX" ] && cat "$RL_MATRIX"
+	echo "$rows"
+} | awk -v all="$ALL" '
+	NF >= 2 { row[$1] = $0 }
+	END { n = split(all, l, " "); for (i = 1; i <= n; i++) if (l[i] in row) print row[l[i]] }
+' >"$RL_MATRIX.tmp"
+mv "$RL_MATRIX.tmp" "$RL_MATRIX"
 echo "kernel matrix:"
 sed 's/^/  /' "$RL_MATRIX"

@@ -29,22 +29,39 @@ rl_matrix() {
 
 # The debug kernel's install root (scripts/debug-kernel.sh).
 RL_DEBUG_ROOT=$RL_CACHE/debug-root
+# The arm64 kernels' unpacked packages (scripts/arm64-root.sh).
+RL_ARM64_ROOT=$RL_CACHE/arm64-root
 
 # Where KVER's files live: "" for a kernel installed on this machine, the
 # chroot for one that needs it (a third field "chroot" in the matrix), the
-# debug kernel's root for it.
+# arm64 root for an arm64 kernel (third field "arm64"), the debug kernel's
+# root for it.
 rl_root() {
 	if [ -r "$RL_DEBUG_ROOT/boot/vmlinuz-$1" ]; then
 		echo "$RL_DEBUG_ROOT"
 		return
 	fi
-	rl_matrix | awk -v k="$1" -v r="$RL_SID_ROOT" \
-		'$2 == k && $3 == "chroot" { print r }'
+	rl_matrix | awk -v k="$1" -v r="$RL_SID_ROOT" -v a="$RL_ARM64_ROOT" \
+		'$2 == k && $3 == "chroot" { print r } $2 == k && $3 == "arm64" { print a }'
 }
 
-# The KVERs of the matrix whose headers build on this machine.
+# The architecture KVER runs on: arm64 for Debian's -arm64 flavour, else
+# x86_64.
+rl_arch() {
+	case $1 in
+	*-arm64) echo arm64 ;;
+	*)       echo x86_64 ;;
+	esac
+}
+
+# The KVERs of the matrix installed on this machine (amd64, its toolchain).
 rl_host_kvers() {
-	rl_matrix | awk '$3 != "chroot" { print $2 }'
+	rl_matrix | awk 'NF == 2 { print $2 }'
+}
+
+# The KVERs of the matrix that are cross-built for arm64.
+rl_arm64_kvers() {
+	rl_matrix | awk '$3 == "arm64" { print $2 }'
 }
 
 # The KVER of one matrix label (6.1, 6.12, 7.x).

@@ -26,13 +26,14 @@ checkpatch() {
 		--ignore SPDX_LICENSE_TAG "$@" || status=1
 }
 # shellcheck disable=SC2046
-checkpatch -f $(ls module/*.[ch] include/*.h | grep -v '^module/compat.h$')
+checkpatch -f $(ls module/*.[ch] module/arch/*.[ch] include/*.h | grep -v '^module/compat.h$')
 # compat.h is the one place that may test the kernel version (DESIGN.md).
 checkpatch --ignore LINUX_VERSION_CODE -f module/compat.h
 
 # The chroot's 7.x is built (W=1 -Werror) by make check, not sparse-checked:
-# Debian 12's sparse predates its headers.
-for kver in $(rl_host_kvers); do
+# Debian 12's sparse predates its headers.  The arm64 kernels are checked
+# with their cross build (sparse is told the target by ARCH).
+for kver in $(rl_host_kvers) $(rl_arm64_kvers); do
 	rl_log "sparse against $kver"
 	out=$(make -s module KVER="$kver" EXTRA_W="W=1 C=2" 2>&1) || status=1
 	findings=$(echo "$out" | grep -E 'warning|error' || true)

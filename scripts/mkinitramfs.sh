@@ -11,6 +11,15 @@ kver=$1
 out=$2
 root=$(rl_root "$kver")	# "" or the chroot that has this kernel
 [ -d "$root/lib/modules/$kver" ] || rl_die "no $root/lib/modules/$kver"
+arch=$(rl_arch "$kver")
+if [ "$arch" = arm64 ]; then
+	busybox=$RL_ARM64_ROOT/bin/busybox	# scripts/arm64-root.sh
+	bins=$RL_BUILD/tests/bin-arm64
+else
+	busybox=/bin/busybox
+	bins=$RL_BUILD/tests/bin
+fi
+[ -x "$busybox" ] || rl_die "no $busybox (install busybox-static)"
 [ -x /bin/busybox ] || rl_die "no /bin/busybox (install busybox-static)"
 
 stage=$(mktemp -d)
@@ -18,8 +27,9 @@ trap 'rm -rf "$stage"' EXIT
 
 mkdir -p "$stage/bin" "$stage/etc" "$stage/dev" "$stage/proc" \
 	"$stage/sys" "$stage/tmp" "$stage/root" "$stage/tests"
-cp /bin/busybox "$stage/bin/busybox"
-# Applet links now rather than in /init, so /init can use plain names.
+cp "$busybox" "$stage/bin/busybox"
+# Applet links now rather than in /init, so /init can use plain names; the
+# host's busybox lists them (the arm64 one is the same Debian build).
 for a in $(/bin/busybox --list-full); do
 	[ -e "$stage/$a" ] && continue
 	mkdir -p "$stage/$(dirname "$a")"
@@ -64,8 +74,10 @@ else
 	rl_log "warning: $mod not built; the guest has no reclaimlab.ko"
 fi
 
-if [ -d "$RL_BUILD/tests/bin" ]; then
-	cp -R "$RL_BUILD/tests/bin/." "$stage/tests/"
+if [ -d "$bins" ]; then
+	cp -R "$bins/." "$stage/tests/"
+else
+	rl_log "warning: no $bins (make tests-bin TEST_ARCH=$arch); the guest has no test programs"
 fi
 for f in "$RL_TOP"/tests/guest/*.sh; do
 	[ -f "$f" ] && cp "$f" "$stage/tests/"

@@ -8,7 +8,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-[ -s "$RL_MATRIX" ] || "$RL_TOP/scripts/install-deps.sh"
+"$RL_TOP/scripts/install-deps.sh"	# returns at once when all is there
 secs=${SOAK_SECS:-300}
 kvers=$(rl_matrix | awk '{ print $2 }')
 if [ "${SOAK_DEBUG:-0}" = 1 ]; then

@@ -4,7 +4,7 @@
  * lockless PMD read, the young bits of a PTE, a batch or a PMD, the next
  * PFN inside a batch, the TLB flush of a range, and what objtool leaves
  * at a function's entry (IBT).  Included by compat.h, which stays about
- * versions; another architecture gets a file of its own here.
+ * versions; arch/arm64.h is its arm64 twin, with the same names.
  */
 #ifndef RL_ARCH_X86_H
 #define RL_ARCH_X86_H
@@ -32,12 +32,31 @@ static inline bool rl_ptep_test_and_clear_young(pte_t *ptep)
 				  (unsigned long *)&ptep->pte);
 }
 
+/* x86 has no contiguous PTE blocks: every PTE is a block of its own. */
+static inline bool rl_pte_is_cont(pte_t pte)
+{
+	return false;
+}
+
+static inline unsigned int rl_pte_batch_hint(pte_t *ptep, pte_t pte)
+{
+	return 1;
+}
+
+/* @pte without the bits that are only a hint to the TLB: none on x86. */
+static inline pte_t rl_pte_hint_bits_clear(pte_t pte)
+{
+	return pte;
+}
+
 /*
  * Clears young on the @nr PTEs of one batch from @pte; how many were
- * young.  One PTE at a time on x86 (an architecture with contiguous
- * mappings clears a block in one call).
+ * young.  One PTE at a time on x86 (arm64 clears a contpte block in one
+ * call); @vma and @addr are for the architectures that need them.
  */
-static inline unsigned int rl_clear_young_ptes(pte_t *pte, unsigned int nr)
+static inline unsigned int rl_clear_young_ptes(struct vm_area_struct *vma,
+					       unsigned long addr, pte_t *pte,
+					       unsigned int nr)
 {
 	unsigned int i, cleared = 0;
 
@@ -46,24 +65,35 @@ static inline unsigned int rl_clear_young_ptes(pte_t *pte, unsigned int nr)
 	return cleared;
 }
 
+/* `young per_pte`: on x86 the same as the batch. */
+static inline unsigned int rl_clear_young_each_pte(struct vm_area_struct *vma,
+						   unsigned long addr,
+						   pte_t *pte, unsigned int nr)
+{
+	return rl_clear_young_ptes(vma, addr, pte, nr);
+}
+
 /* Likewise pmdp_test_and_clear_young(). */
-static inline bool rl_pmdp_test_and_clear_young(pmd_t *pmdp)
+static inline bool rl_pmdp_test_and_clear_young(struct vm_area_struct *vma,
+						unsigned long addr,
+						pmd_t *pmdp)
 {
 	return pmd_young(*pmdp) &&
 	       test_and_clear_bit(_PAGE_BIT_ACCESSED,
 				  (unsigned long *)&pmdp->pmd);
 }
 
-/* The PTE that maps the next page with the same bits as @pte. */
-static inline pte_t rl_pte_next_pfn(pte_t pte)
+/* The PTE that maps the page @nr on with the same bits as @pte. */
+static inline pte_t rl_pte_advance_pfn(pte_t pte, unsigned int nr)
 {
-	return __pte(pte_val(pte) + PAGE_SIZE);
+	return __pte(pte_val(pte) + (pteval_t)nr * PAGE_SIZE);
 }
 
 /*
  * asm/tlbflush.h declares flush_tlb_mm_range() only for the kernel proper,
  * not modules: resolved at load (symbols.c).
  */
+#define RL_HAVE_FLUSH_TLB_MM_RANGE	1
 typedef void rl_flush_tlb_mm_range_fn(struct mm_struct *mm,
 				      unsigned long start, unsigned long end,
 				      unsigned int stride_shift,
@@ -100,5 +130,21 @@ static inline const char *rl_entry_kind(u32 insn)
 		return "sealed";
 	return "no-endbr";
 }
+
+/*
+ * Every resolved function is reached by a direct call (the static call's
+ * patched site or trampoline), which IBT does not check: any entry is.
+ */
+static inline bool rl_entry_callable(u32 insn)
+{
+	return true;
+}
+
+/* Where user space ends for this boot (5-level paging moves it). */
+#define RL_USER_VA_END		TASK_SIZE_MAX
+
+/* How the module calls a resolved function, for `symbols` and the log. */
+#define RL_CALL_KIND		"direct(static_call)"
+#define RL_CALL_SAFETY		"direct calls are not IBT-checked: any entry is a valid target"
 
 #endif /* RL_ARCH_X86_H */

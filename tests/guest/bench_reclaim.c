@@ -21,6 +21,10 @@
  *   reference   upstream PT_RECLAIM's workload: mmap 50 GiB, 25,600 times
  *               populate 2 MiB and MADV_DONTNEED it; VmPTE before and
  *               after pte_reclaim.
+ *   young       clearing young bits on large folios (contpte-mapped 64 kB
+ *               on arm64 6.12): stock MADV_COLD, the cold walker with
+ *               `young batched` (one call per contiguous block) and with
+ *               `young per_pte` (one call per PTE), side by side.
  * Usage: bench_reclaim [group]
  */
 #include "walker_lib.h"
@@ -399,6 +403,87 @@ static void bench_pageout(const struct walker_env *e)
 }
 
 /* ------------------------------------------------------------------ */
+/* Young clearing: per contiguous block against per PTE                */
+
+#define YOUNG_LEN (32UL << 20)
+#define YOUNG_OPS 3
+
+static const char *const young_op_name[YOUNG_OPS] = {
+	"stock_madv_cold", "module_cold_young_batched",
+	"module_cold_young_per_pte",
+};
+
+/* Reads a byte of every page: each PTE young again. */
+static void touch_pages(const char *p, size_t len)
+{
+	volatile const char *v = p;
+	size_t off;
+
+	for (off = 0; off < len; off += PAGE_SZ)
+		(void)v[off];
+}
+
+/*
+ * Makes every page young, then clears young on all of [p, p + len) with
+ * @op; its seconds (the madvise or the trigger write), and in @r the
+ * walker's counters.
+ */
+static double young_sample(char *p, size_t len, int op, struct run *r)
+{
+	double t0;
+
+	touch_pages(p, len);
+	memset(r, 0, sizeof(*r));
+	if (op == 0) {
+		t0 = now();
+		if (madvise(p, len, MADV_COLD))
+			die("MADV_COLD");
+		return now() - t0;
+	}
+	if (request(0, p, len, "cold", PARTIAL, 512) ||
+	    knob_write("young", op == 1 ? "batched" : "per_pte"))
+		die("young request");
+	trigger(r);
+	knob_write("young", "batched");
+	if (r->rc || r->result)
+		die("cold walk failed");
+	return r->secs;
+}
+
+static void bench_young(int kb, int pte_mapped)
+{
+	struct series secs[YOUNG_OPS] = { 0 };
+	long long blocks[YOUNG_OPS] = { 0 }, young[YOUNG_OPS] = { 0 };
+	uint64_t seed = 0x70c0;
+	struct run r;
+	char *p = populate(YOUNG_LEN, kb, pte_mapped, seed);
+	int round, j, op;
+	size_t bad;
+
+	for (round = 0; round < BENCH_ROUNDS; round++) {
+		for (j = 0; j < YOUNG_OPS; j++) {
+			op = (j + round) % YOUNG_OPS;
+			series_add(&secs[op], young_sample(p, YOUNG_LEN, op, &r));
+			blocks[op] = r.c.v[RL_C_walk_contpte_blocks];
+			young[op] = r.c.v[RL_C_walk_young_cleared];
+		}
+	}
+	bad = verify(p, YOUNG_LEN, seed);
+	munmap(p, YOUNG_LEN);
+	for (op = 0; op < YOUNG_OPS; op++) {
+		printf("BENCH {\"kind\": \"young\", \"size\": \"%s%s\", \"kb\": %d, \"method\": \"%s\", \"mib\": %lu, \"pairs\": %d, \"icount\": %s, \"contpte_blocks\": %lld, \"young_cleared\": %lld",
+		       size_name(kb), pte_mapped ? " PTE-mapped" : "", kb,
+		       young_op_name[op], YOUNG_LEN >> 20, BENCH_ROUNDS,
+		       icount ? "true" : "false", blocks[op], young[op]);
+		json_series("secs", "%.6f", &secs[op]);
+		printf(", \"bad_pages\": %zu}\n", bad);
+	}
+	tap(!bad, "bench young %s: per_pte/batched %.2fx, stock/batched %.2fx, %lld contiguous blocks per walk, memory identical",
+	    size_name(kb), series_median(&secs[2]) / series_median(&secs[1]),
+	    series_median(&secs[0]) / series_median(&secs[1]), blocks[1]);
+}
+
+/* ------------------------------------------------------------------ */
 /* Probe overhead: stock pageout with the kretprobes off, then on      */
 
 static double stock_secs(int kb, uint64_t seed, size_t *bad)
@@ -746,6 +831,8 @@ int main(int argc, char **argv)
 		bench_pageout(&e);
 	if (want("probes"))
 		bench_probes(have_mthp() ? 64 : 2048);
+	if (want("young"))
+		bench_young(have_mthp() ? 64 : 2048, !have_mthp());
 	if (want("pte")) {
 		pte_one(1000);
 		pte_one(10000);

@@ -437,6 +437,11 @@ static void scenario_uffd(void)
 	char *p = map_aligned(LEN);
 	size_t bad;
 
+	if (!uffd_wp_supported()) {
+		tap(1, "uffd: # SKIP %s", UFFD_WP_SKIP);
+		munmap(p, LEN);
+		return;
+	}
 	madvise(p, LEN, MADV_NOHUGEPAGE);
 	uffd_fd = uffd_register(p, LEN, UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP);
 	if (uffd_fd < 0) {

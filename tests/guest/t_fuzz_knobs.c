@@ -13,15 +13,15 @@
 #include <sys/wait.h>
 
 static const char *const knobs[] = {
-	"pid", "range", "walker", "split", "batch", "unmap",
+	"pid", "range", "walker", "split", "batch", "unmap", "young",
 	"pte_reclaim_zero", "trigger", "stats", "probes", "last", "symbols",
 };
 #define NR_KNOBS (int)(sizeof(knobs) / sizeof(knobs[0]))
 
 /* The settings a refused write must not change. */
 static const char *const settings[] = {
-	"pid", "range", "walker", "split", "batch", "unmap", "pte_reclaim_zero",
-	"probes",
+	"pid", "range", "walker", "split", "batch", "unmap", "young",
+	"pte_reclaim_zero", "probes",
 };
 #define NR_SETTINGS (int)(sizeof(settings) / sizeof(settings[0]))
 
@@ -35,7 +35,7 @@ static const char *const corpus[] = {
 	"pageout", "cold", "pte_reclaim", "PAGEOUT", "pageout\n", " cold ",
 	"pte_reclaim\npageout", "[pageout]", "never", "partial", "always",
 	"on", "off", "On", "yes", "%s%s%s%n", "\xff\xfe\xfd", "\xc3\xa9",
-	"kernel", "batched", "Batched", "1\n1", "0\n", "none",
+	"kernel", "batched", "Batched", "per_pte", "per-pte", "1\n1", "0\n", "none",
 };
 #define NR_CORPUS (int)(sizeof(corpus) / sizeof(corpus[0]))
 

@@ -5,6 +5,7 @@
  */
 #include "rltest.h"
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 static const char *printable(const char *s, size_t len)
@@ -97,17 +98,55 @@ static void test_pid(void)
 	expect_refused("pid", "4194304", ESRCH);	/* above any pid_max */
 }
 
-static void test_range(int la57)
+/*
+ * Whether this boot maps user addresses above 2^48 (x86 la57: 5-level
+ * paging; arm64 LPA2: 52-bit VA): a hinted mapping there is placed there.
+ */
+static int large_user_va(void)
+{
+	void *hint = (void *)(1UL << 50);
+	void *p = mmap(hint, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+		       MAP_FIXED_NOREPLACE, -1, 0);
+	int large = p == hint;
+
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	return large;
+}
+
+/* The end of user space the module takes as a range's limit: TASK_SIZE. */
+static unsigned long user_va_end(int large)
+{
+#if defined(__aarch64__)
+	return large ? 1UL << 52 : 1UL << 48;
+#else
+	return large ? (1UL << 56) - 4096 : (1UL << 47) - 4096;
+#endif
+}
+
+/* range END: accepted if @end is within user space, else EINVAL. */
+static void expect_end(unsigned long user_end, unsigned long end)
+{
+	char buf[64], want[64];
+
+	snprintf(buf, sizeof(buf), "0x1000 0x%lx", end);
+	if (end <= user_end) {
+		snprintf(want, sizeof(want), "0x1000 0x%lx", end);
+		expect_value("range", buf, want);
+	} else {
+		expect_refused("range", buf, EINVAL);
+	}
+}
+
+static void test_range(unsigned long user_end)
 {
 	expect_value("range", "0x1000 0x2000", "0x1000 0x2000");
 	expect_value("range", "4096 8192", "0x1000 0x2000");
 	expect_value("range", "  0x200000\t0x400000\n", "0x200000 0x400000");
 	expect_value("range", "0 0x7ffffffff000", "0x0 0x7ffffffff000");
-	if (la57)
-		expect_value("range", "0x1000 0xfffffffffff000",
-			     "0x1000 0xfffffffffff000");
-	else
-		expect_refused("range", "0x1000 0xfffffffffff000", EINVAL);
+	expect_end(user_end, 0xfffffffffff000UL);
+	expect_end(user_end, user_end);
+	expect_end(user_end, user_end + 4096);
 	expect_value("range", "all", "all");
 	expect_value("range", "0x1000 0x3000", "0x1000 0x3000");
 
@@ -115,11 +154,7 @@ static void test_range(int la57)
 	expect_refused("range", "0x1000 0x1000", EINVAL);
 	expect_refused("range", "0x1001 0x2000", EINVAL);
 	expect_refused("range", "0x1000 0x2001", EINVAL);
-	if (la57)
-		expect_value("range", "0x1000 0x800000000000",
-			     "0x1000 0x800000000000");
-	else
-		expect_refused("range", "0x1000 0x800000000000", EINVAL);
+	expect_end(user_end, 0x800000000000UL);
 	knob_write("range", "0x1000 0x3000");
 	expect_refused("range", "0x1000 0x200000000000000", EINVAL);
 	expect_refused("range", "0x1000 0xfffffffffffff000", EINVAL);
@@ -294,11 +329,12 @@ int main(void)
 	static const char *const walkers[] = { "pageout", "cold", "pte_reclaim" };
 	static const char *const splits[] = { "never", "partial", "always" };
 	static const char *const unmaps[] = { "kernel", "batched" };
-	char cpuinfo[1 << 16];
-	int la57;
+	static const char *const youngs[] = { "batched", "per_pte" };
+	int large = large_user_va();
+	unsigned long user_end = user_va_end(large);
 
-	read_text("/proc/cpuinfo", cpuinfo, sizeof(cpuinfo));
-	la57 = strstr(cpuinfo, " la57") != NULL;
+	printf("# user space ends at 0x%lx (%s)\n", user_end,
+	       large ? "above 2^48: la57 or LPA2" : "48 bits or less");
 
 	tap(!strcmp(knob_read("pid"), "none"), "pid: 'none' before any write");
 	tap(!strcmp(knob_read("range"), "all"), "range: 'all' by default");
@@ -309,15 +345,18 @@ int main(void)
 	tap(!strcmp(knob_read("batch"), "512"), "batch: 512 by default");
 	tap(!strcmp(knob_read("unmap"), "[kernel] batched"),
 	    "unmap: kernel by default");
+	tap(!strcmp(knob_read("young"), "[batched] per_pte"),
+	    "young: batched by default");
 	tap(!strcmp(knob_read("probes"), "on"), "probes: on at load");
 	tap(!strcmp(knob_read("pte_reclaim_zero"), "0"),
 	    "pte_reclaim_zero: 0 by default");
 
 	test_pid();
-	test_range(la57);
+	test_range(user_end);
 	test_choice("walker", walkers, 3, "pageout");
 	test_choice("split", splits, 3, "partial");
 	test_choice("unmap", unmaps, 2, "kernel");
+	test_choice("young", youngs, 2, "batched");
 	test_batch();
 	test_pte_reclaim_zero();
 	test_write_only_and_read_only();

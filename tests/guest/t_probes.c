@@ -105,6 +105,19 @@ static void pageout_case(int kb, int pte_mapped)
 		    c.v[RL_C_ttu_large_calls] == 0,
 		    "probes %d kB%s: pre-6.9 kernel split all %lld folios (%lld splits), unmapped them as small pages",
 		    kb, how, folios, splits);
+#if defined(__aarch64__)
+	else if (kb > 4 && pte_mapped)
+		/*
+		 * contpte (6.9+): after the mprotect trick the folio's first
+		 * 16-PTE block is unfolded and the others are contiguous, and
+		 * the stock batch (folio_pte_batch()) compares PTE_CONT: it
+		 * ends at 16 PTEs and MADV_PAGEOUT splits every folio
+		 */
+		tap(folios > 0 && splits >= folios &&
+		    c.v[RL_C_ttu_large_calls] == 0,
+		    "probes %d kB%s: arm64 contpte: the stock batch ends at the first contiguous block, all %lld folios split (%lld splits)",
+		    kb, how, folios, splits);
+#endif
 	else if (kb > 4)
 		tap(folios > 0 && c.v[RL_C_ttu_order_0 + order] > 0,
 		    "probes %d kB%s: histogram shows order %d (%lld calls, %lld folios allocated)",

@@ -18,7 +18,10 @@
  *   io_uring fixed buffer are left to the kernel, counted by reason, data
  *   intact;
  * - softdirty: after clear_refs 4, the pages written since are still
- *   soft-dirty in pagemap once swapped out, and only they.
+ *   soft-dirty in pagemap once swapped out, and only they;
+ * - no_mmlist (run alone, RL_NO_PRIME=1, on a kernel whose kallsyms has no
+ *   mmlist_lock): an mm not on swapoff's list yet has its first folios
+ *   left to the kernel, which puts it there; the next walk batches all.
  * The races are in t_unmap_races.c.
  *
  * ./t_unmap_batched [WORDS]: only the groups whose name contains one of
@@ -183,10 +186,14 @@ static void uffd_wp_case(int kb, int pte_mapped)
 
 	unmap_case_name(name, sizeof(name), "uffd-wp", kb, pte_mapped);
 	p = populate(REGION, kb, pte_mapped, seed);
+	if (!uffd_wp_supported()) {
+		tap(1, "%s # SKIP %s", name, UFFD_WP_SKIP);
+		munmap(p, REGION);
+		return;
+	}
 	fd = uffd_register(p, REGION, UFFDIO_REGISTER_MODE_WP);
 	if (fd < 0) {
-		tap(1, "%s # SKIP uffd-wp registration: %s", name,
-		    strerror(errno));
+		tap(0, "%s: uffd-wp registration: %s", name, strerror(errno));
 		munmap(p, REGION);
 		return;
 	}
@@ -307,6 +314,50 @@ static void softdirty_case(int kb, int pte_mapped)
 
 
 /* ------------------------------------------------------------------ */
+/* no_mmlist: without mmlist_lock, the kernel adds the mm first        */
+
+static void no_mmlist_case(int kb, int pte_mapped)
+{
+	const long pages = REGION / PAGE_SZ, folios = REGION / 1024 / kb;
+	uint64_t seed = 0x6d6d0000 + kb;
+	struct span after;
+	struct run r;
+	char name[128];
+	int round;
+	char *p;
+
+	unmap_case_name(name, sizeof(name), "no_mmlist", kb, pte_mapped);
+	if (!unmap_mmlist_missing()) {
+		tap(1, "%s # SKIP mmlist_lock is in kallsyms: the module puts an mm on swapoff's list itself",
+		    name);
+		return;
+	}
+	for (round = 0; round < 2; round++) {
+		p = populate(REGION, kb, pte_mapped, seed + round);
+		walk_batched(name, p, REGION, &r);
+		scan(0, p, REGION, &after);
+		tap(after.swapped == pages && W(&r, reclaimed) == pages,
+		    "%s, walk %d: every page went to swap (%ld of %ld)", name,
+		    round + 1, after.swapped, pages);
+		if (round == 0)
+			tap(U(&r, fallback_no_mmlist) > 0 &&
+			    U(&r, fallback_no_mmlist) < folios &&
+			    U(&r, batched) == folios - U(&r, fallback_no_mmlist),
+			    "%s, walk 1: %lld folios left to the kernel until it put the mm on the list, %lld batched after (of %ld)",
+			    name, U(&r, fallback_no_mmlist), U(&r, batched),
+			    folios);
+		else
+			tap(U(&r, fallback_no_mmlist) == 0 &&
+			    U(&r, batched) == folios,
+			    "%s, walk 2: the mm is on the list: %lld of %ld folios batched, %lld fallbacks",
+			    name, U(&r, batched), folios,
+			    unmap_fallback_sum(&r));
+		expect_identical(name, p, REGION, seed + round);
+		munmap(p, REGION);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
 {
@@ -334,6 +385,9 @@ int main(int argc, char **argv)
 		pinned_case(kb, pte);
 	if (want("softdirty"))
 		softdirty_case(kb, pte);
+	/* only when asked for by name: it needs an mm not primed */
+	if (getenv("RL_NO_PRIME") && want("no_mmlist"))
+		no_mmlist_case(kb, pte);
 	knob_write("probes", probes_were_on ? "on" : "off");
 	return walker_end("t_unmap_batched", &e, rl_failures);
 }

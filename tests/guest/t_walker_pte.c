@@ -203,6 +203,10 @@ static void test_kept_uffd_wp(void)
 	char *p, *page;
 	void *m;
 
+	if (!uffd_wp_supported()) {
+		tap(1, "kept: uffd-wp on shmem # SKIP %s", UFFD_WP_SKIP);
+		return;
+	}
 	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
 	memfd = memfd_create("rl-uffd-wp", 0);
 	if (uffd < 0 || memfd < 0 || ioctl(uffd, UFFDIO_API, &api) ||

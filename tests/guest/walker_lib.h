@@ -62,6 +62,12 @@ int stock_pageout(void *p, size_t len);
  * (UFFDIO_REGISTER_MODE_*): its descriptor, or -1 with errno set.
  */
 int uffd_register(void *p, size_t len, unsigned long long mode);
+/*
+ * Whether userfaultfd offers write-protection here: the architecture must
+ * have it (HAVE_ARCH_USERFAULTFD_WP: x86-64; arm64 6.12 but not 6.1).
+ */
+int uffd_wp_supported(void);
+#define UFFD_WP_SKIP "no uffd-wp on this kernel's architecture (UFFDIO_API offers no UFFD_FEATURE_PAGEFAULT_FLAG_WP: arm64 before 6.10)"
 
 /* Driving the walker */
 struct run {
@@ -89,6 +95,17 @@ void diag_walk(const char *name, const struct run *r);
 void check_run(const char *name, const struct run *r, int batch);
 
 /* The batched unmap (lib/unmap_lib.c) */
+
+/*
+ * Whether the module runs without mmlist_lock (no KALLSYMS_ALL: arm64
+ * 6.1): then it batches an mm's swap-backed folios only once the kernel
+ * has put the mm on swapoff's list; unmap_prime_mmlist() has the kernel
+ * swap one page of this process out for that, again after a swapoff
+ * brought it back (populate() calls it, and request() for a batched walk
+ * of this process, unless RL_NO_PRIME is set).
+ */
+int unmap_mmlist_missing(void);
+void unmap_prime_mmlist(void);
 
 /* Fallbacks to the kernel's unmap in @r, all reasons together. */
 long long unmap_fallback_sum(const struct run *r);

@@ -5,6 +5,52 @@
  */
 #include "walker_lib.h"
 
+int unmap_mmlist_missing(void)
+{
+	static int missing = -1;
+	char line[256];
+	FILE *f;
+
+	if (missing >= 0)
+		return missing;
+	f = fopen(RL_DIR "symbols", "r");
+	if (!f)
+		return 0;
+	missing = 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "mmlist_lock ", 12) &&
+		    strstr(line, "data(missing)"))
+			missing = 1;
+	fclose(f);
+	return missing;
+}
+
+void unmap_prime_mmlist(void)
+{
+	static char *page;
+	struct span s;
+
+	if (!unmap_mmlist_missing())
+		return;
+	if (!page) {
+		page = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (page == MAP_FAILED)
+			die("mmap");
+		madvise(page, PAGE_SZ, MADV_NOHUGEPAGE);
+		memset(page, 0x5a, PAGE_SZ);
+	}
+	/* again each time: a swapoff brings it back and drains the list */
+	scan(0, page, PAGE_SZ, &s);
+	if (s.swapped)
+		return;
+	if (madvise(page, PAGE_SZ, MADV_PAGEOUT))
+		die("MADV_PAGEOUT");
+	scan(0, page, PAGE_SZ, &s);
+	diag("mmlist_lock not in kallsyms: one page paged out by the kernel first (%s), which puts this mm on swapoff's list",
+	     s.swapped == 1 ? "swapped" : "NOT swapped");
+}
+
 long long unmap_fallback_sum(const struct run *r)
 {
 	long long sum = 0;

@@ -190,6 +190,9 @@ char *populate(size_t len, int kb, int pte_mapped, uint64_t seed)
 {
 	char *p;
 
+	/* before any measured window: see unmap_prime_mmlist() */
+	if (!getenv("RL_NO_PRIME"))
+		unmap_prime_mmlist();
 	enable_only(kb > 4 ? kb : 0);
 	p = map_aligned(len);
 	madvise(p, len, kb > 4 ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
@@ -334,6 +337,10 @@ int request(pid_t pid, const void *start, size_t len,
 	}
 	if (!err)
 		err = knob_write("unmap", walk_unmap);
+	/* a walk of this process: see unmap_prime_mmlist() */
+	if (!err && !strcmp(walk_unmap, "batched") &&
+	    (!pid || pid == getpid()) && !getenv("RL_NO_PRIME"))
+		unmap_prime_mmlist();
 	if (err)
 		diag("selecting pid %d range %p+%#zx %s split %s batch %d unmap %s: %s",
 		     pid ? pid : getpid(), start, len, walker,
@@ -484,6 +491,20 @@ int stock_pageout(void *p, size_t len)
 			return errno;
 	}
 	return madvise(p, len, MADV_PAGEOUT) ? errno : 0;
+}
+
+int uffd_wp_supported(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int fd = syscall(SYS_userfaultfd, O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return 0;
+	/* the kernel clears the WP features its architecture lacks */
+	ok = !ioctl(fd, UFFDIO_API, &api) &&
+	     (api.features & UFFD_FEATURE_PAGEFAULT_FLAG_WP);
+	close(fd);
+	return ok;
 }
 
 int uffd_register(void *p, size_t len, unsigned long long mode)
