@@ -5,7 +5,12 @@
  * and PMD THP; judged by /proc/kpageflags on the classic LRU, by debugfs
  * lru_gen under MGLRU.
  *
- * ./t_walker_cold [WORD]: only the groups whose name contains WORD (cold).
+ * young: with `young batched` and `young per_pte`, every young PTE of a
+ * batch is cleared (a second walk finds none); contiguous blocks counted
+ * on arm64 contpte.
+ *
+ * ./t_walker_cold [WORD]: only the groups whose name contains WORD (cold,
+ * young).
  */
 #include "walker_lib.h"
 
@@ -168,6 +173,66 @@ static void cold_case(int kb, int pte_mapped)
 }
 
 /* ------------------------------------------------------------------ */
+/* young: batched (per contiguous block) and per_pte clear the same    */
+
+static void touch_pages(const char *p, size_t len)
+{
+	volatile const char *v = p;
+	size_t off;
+
+	for (off = 0; off < len; off += PAGE_SZ)
+		(void)v[off];
+}
+
+/*
+ * Every page read (young), then a cold walk with `young` @mode: every
+ * batch's young bits cleared, which a second walk right after shows (it
+ * finds none young).  On arm64 with contpte (6.12: mTHP), each 64 kB of a
+ * folio is one contiguous block: the walk counts them, and per_pte counts
+ * one young PTE per block (its first call clears all 16).
+ */
+static void young_case(int kb, int pte_mapped, const char *mode)
+{
+	const long pages = REGION / PAGE_SZ, folios = REGION / 1024 / kb;
+#if defined(__aarch64__)
+	const long blocks = have_mthp() && kb >= 64 ? REGION / (64 << 10) : 0;
+#else
+	const long blocks = 0;
+#endif
+	const int per_pte = !strcmp(mode, "per_pte");
+	uint64_t seed = 0x7c0d0000 + kb + per_pte;
+	struct run r, again;
+	char name[96];
+	long want_young;
+	char *p;
+
+	snprintf(name, sizeof(name), "walker cold young %s %s%s", mode,
+		 size_name(kb), pte_mapped ? " PTE-mapped" : "");
+	p = populate(REGION, kb, pte_mapped, seed);
+	touch_pages(p, REGION);
+	if (knob_write("young", mode))
+		die("young");
+	walk(0, p, REGION, "cold", PARTIAL, 512, &r);
+	walk(0, p, REGION, "cold", PARTIAL, 512, &again);
+	knob_write("young", "batched");
+	check_run(name, &r, 512);
+	/* a contiguous block reads young as one: per_pte finds it once */
+	want_young = blocks && per_pte ? blocks : pages;
+	tap(W(&r, young_cleared) == want_young && W(&r, batches) == folios,
+	    "%s: %lld young PTEs cleared (want %ld), %lld batches (want %ld)",
+	    name, W(&r, young_cleared), want_young, W(&r, batches), folios);
+	tap(W(&r, contpte_blocks) == blocks,
+	    "%s: %lld contiguous blocks in the batches (want %ld%s)", name,
+	    W(&r, contpte_blocks), blocks,
+	    blocks ? ": arm64 contpte" : ": none on this architecture or kernel");
+	tap(W(&again, young_cleared) == 0,
+	    "%s: a second walk finds nothing young (%lld)", name,
+	    W(&again, young_cleared));
+	expect_identical(name, p, REGION, seed);
+	munmap(p, REGION);
+}
+
+/* ------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
 {
@@ -178,6 +243,10 @@ int main(int argc, char **argv)
 		cold_case(4, 0);
 		cold_case(e.cut_kb, e.cut_pte);
 		cold_case(2048, 0);
+	}
+	if (want("young")) {
+		young_case(e.cut_kb, e.cut_pte, "batched");
+		young_case(e.cut_kb, e.cut_pte, "per_pte");
 	}
 
 	return walker_end("t_walker_cold", &e, rl_failures);
