@@ -252,8 +252,8 @@ static inline pte_t *rl_pte_map(pmd_t *pmd, unsigned long addr,
  */
 static inline pte_t rl_pte_batch_bits(pte_t pte)
 {
-	return rl_pte_hint_bits_clear(pte_wrprotect(pte_clear_soft_dirty(
-		pte_mkold(pte_mkclean(pte)))));
+	pte = pte_wrprotect(pte_clear_soft_dirty(pte_mkold(pte_mkclean(pte))));
+	return rl_pte_hint_bits_clear(pte);
 }
 
 /*
