@@ -28,19 +28,9 @@ if [ -n "$need" ]; then
 	apt-get install -y -q --no-install-recommends $need >&2
 fi
 
-# 6.1 LTS: what bookworm's arm64 meta package points at; 6.12: the newest
-# bookworm-security build that has arm64 headers.
-k61=$(apt-cache depends linux-image-arm64:arm64 |
-	sed -n 's/^ *Depends: linux-image-\(6\.1\.[^ :]*-arm64\).*$/\1/p' | head -n1)
+k61=$(rl_apt_6_1 arm64)
 [ -n "$k61" ] || rl_die "cannot resolve the arm64 6.1 kernel from linux-image-arm64"
-k612=
-for v in $(apt-cache pkgnames linux-image-6.12. |
-	sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb12-arm64\)$/\1/p' | sort -rV); do
-	if apt-cache show "linux-headers-$v:arm64" >/dev/null 2>&1; then
-		k612=$v
-		break
-	fi
-done
+k612=$(rl_apt_6_12 arm64)
 [ -n "$k612" ] || rl_die "cannot resolve an arm64 6.12 kernel with headers from apt"
 
 # The series name of a kernel's kbuild and common headers packages, from

@@ -52,24 +52,14 @@ apt-get update -q >/dev/null || rl_log "apt-get update reported errors; continui
 rows=
 kernels=
 if wants 6.1; then
-	# 6.1 LTS: whatever bookworm's meta package points at.
-	k61=$(apt-cache depends linux-image-amd64 |
-		sed -n 's/^ *Depends: linux-image-\(6\.1\.[^ ]*-amd64\)$/\1/p' | head -n1)
+	k61=$(rl_apt_6_1 amd64)
 	[ -n "$k61" ] || rl_die "cannot resolve the 6.1 kernel from linux-image-amd64"
 	rows="$rows
 6.1 $k61"
 	kernels="$kernels $k61"
 fi
 if wants 6.12; then
-	# 6.12 LTS: the newest bookworm-security build that also has headers.
-	k612=
-	for v in $(apt-cache pkgnames linux-image-6.12. |
-		sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb12-amd64\)$/\1/p' | sort -rV); do
-		if apt-cache show "linux-headers-$v" >/dev/null 2>&1; then
-			k612=$v
-			break
-		fi
-	done
+	k612=$(rl_apt_6_12 amd64)
 	[ -n "$k612" ] || rl_die "cannot resolve a 6.12 kernel with headers from apt"
 	rows="$rows
 6.12 $k612"

@@ -64,6 +64,23 @@ rl_arm64_kvers() {
 	rl_matrix | awk '$3 == "arm64" { print $2 }'
 }
 
+# Debian 12's kernels of FLAVOUR (amd64, arm64), from apt's lists: the 6.1
+# LTS bookworm's meta package points at, and the newest 6.12 LTS
+# (bookworm-security) that also has headers.
+rl_apt_6_1() {
+	apt-cache depends "linux-image-$1:$1" |
+		sed -n "s/^ *Depends: linux-image-\(6\.1\.[^ :]*-$1\).*\$/\1/p" | head -n1
+}
+rl_apt_6_12() {
+	for v in $(apt-cache pkgnames linux-image-6.12. |
+		sed -n "s/^linux-image-\(6\.12\.[0-9]*+deb12-$1\)\$/\1/p" | sort -rV); do
+		if apt-cache show "linux-headers-$v:$1" >/dev/null 2>&1; then
+			echo "$v"
+			return
+		fi
+	done
+}
+
 # The KVER of one matrix label (6.1, 6.12, 7.x).
 rl_kver() {
 	rl_matrix | awk -v l="$1" '$1 == l { print $2 }'

@@ -15,6 +15,9 @@ if [ "${SOAK_DEBUG:-0}" = 1 ]; then
 	kvers="$kvers $("$RL_TOP/scripts/debug-kernel.sh" | tail -n1)"
 fi
 make -s -C "$RL_TOP" tests-bin >/dev/null
+if [ -n "$(rl_arm64_kvers)" ]; then
+	make -s -C "$RL_TOP" tests-bin TEST_ARCH=arm64 >/dev/null
+fi
 bad=0
 for kver in $kvers; do
 	make -s -C "$RL_TOP" module KVER="$kver" >/dev/null
