@@ -51,20 +51,14 @@ apt-get update -q >/dev/null || rl_log "apt-get update reported errors; continui
 
 rows=
 kernels=
-if wants 6.1; then
-	k61=$(rl_apt_6_1 amd64)
-	[ -n "$k61" ] || rl_die "cannot resolve the 6.1 kernel from linux-image-amd64"
+for series in 6.1 6.12; do
+	wants $series || continue
+	k=$(rl_apt_$(echo $series | tr . _) amd64)
+	[ -n "$k" ] || rl_die "cannot resolve the $series kernel (with headers) from apt"
 	rows="$rows
-6.1 $k61"
-	kernels="$kernels $k61"
-fi
-if wants 6.12; then
-	k612=$(rl_apt_6_12 amd64)
-	[ -n "$k612" ] || rl_die "cannot resolve a 6.12 kernel with headers from apt"
-	rows="$rows
-6.12 $k612"
-	kernels="$kernels $k612"
-fi
+$series $k"
+	kernels="$kernels $k"
+done
 
 pkgs=$(missing $TOOLS)
 for k in $kernels; do
