@@ -840,8 +840,14 @@ int main(int argc, char **argv)
 	}
 	if (want("upstream")) {
 		upstream_vs_module(10000);
-		for (i = 0; i < NR_COV; i++)
+		for (i = 0; i < NR_COV; i++) {
+			if (i == COV_UFFD_WP && !uffd_wp_supported()) {
+				tap(1, "bench coverage, %s # SKIP %s",
+				    coverage_name[i], UFFD_WP_SKIP);
+				continue;
+			}
 			coverage_one(i);
+		}
 	}
 	if (want("reference"))
 		reference();

@@ -9,8 +9,10 @@
  *  - tables kept as not empty: one mapped page, one swap entry, one
  *    uffd-wp marker; their data intact;
  *  - a table spanning an unsupported VMA is kept, counted as such;
- *  - pte_reclaim_zero: tables only read (zero page) freed when asked.
- * Usage: t_walker_pte [group]   (sparse, kept, vma, zero)
+ *  - pte_reclaim_zero: tables only read (zero page) freed when asked;
+ *  - beside: tables beside one of 64 kB mTHP (contpte on arm64): freed,
+ *    and the mTHP table kept whole, its blocks still contiguous.
+ * Usage: t_walker_pte [group]   (sparse, kept, vma, zero, beside)
  */
 #include "walker_lib.h"
 #include <linux/userfaultfd.h>
@@ -308,6 +310,52 @@ static void test_zero(void)
 	munmap(p, n * PMD_SZ);
 }
 
+/*
+ * Tables beside large folios: one table of 64 kB mTHP (contpte blocks on
+ * arm64 6.12), one emptied, one mapping only the zero page.  pte_reclaim
+ * with the zero-page option frees the two and keeps the first whole: its
+ * data intact and, on arm64, every block still contiguous (a cold walk
+ * counts them).
+ */
+static void test_beside_large(void)
+{
+	const int mthp = have_mthp();
+#if defined(__aarch64__)
+	const long blocks = mthp ? PMD_SZ / (64 << 10) : 0;
+#else
+	const long blocks = 0;
+#endif
+	char *p = map_aligned(3 * PMD_SZ);
+	uint64_t seed = 0xbe51de;
+	struct run r;
+	size_t bad;
+
+	enable_only(mthp ? 64 : 0);
+	madvise(p, PMD_SZ, mthp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	madvise(p + PMD_SZ, 2 * PMD_SZ, MADV_NOHUGEPAGE);
+	fill(p, PMD_SZ, seed);
+	p[PMD_SZ + 5 * PAGE_SZ] = 1;
+	madvise(p + PMD_SZ, PMD_SZ, MADV_DONTNEED);
+	bad = *(volatile char *)(p + 2 * PMD_SZ + 9 * PAGE_SZ) != 0;
+
+	knob_write("pte_reclaim_zero", "1");
+	pte_walk(p, 3 * PMD_SZ, &r);
+	knob_write("pte_reclaim_zero", "0");
+	diag_pte("beside large", &r);
+	tap(C(&r, tables_freed) == 2 && C(&r, zero_ptes) == 1 &&
+	    C(&r, skip_not_empty) == 1 && !bad,
+	    "beside %s: the emptied and the zero-page table freed, the full one kept (%lld freed, %lld zero PTEs, %lld kept)",
+	    mthp ? "64 kB mTHP" : "small pages", C(&r, tables_freed),
+	    C(&r, zero_ptes), C(&r, skip_not_empty));
+	expect_identical("beside large: the kept table", p, PMD_SZ, seed);
+	walk(0, p, PMD_SZ, "cold", PARTIAL, 512, &r);
+	tap(W(&r, contpte_blocks) == blocks,
+	    "beside large: the kept table's contiguous blocks all still there (%lld, want %ld%s)",
+	    W(&r, contpte_blocks), blocks,
+	    blocks ? ": arm64 contpte" : ": none here");
+	munmap(p, 3 * PMD_SZ);
+}
+
 int main(int argc, char **argv)
 {
 	struct walker_env e;
@@ -323,5 +371,7 @@ int main(int argc, char **argv)
 		test_unsupported_vma();
 	if (want("zero"))
 		test_zero();
+	if (want("beside"))
+		test_beside_large();
 	return walker_end("t_walker_pte", &e, 0);
 }
