@@ -253,7 +253,8 @@ static bool rl_handle_run(struct rl_walk *w, struct folio *folio, pte_t *pte,
 		cleared = rl_clear_young_ptes(w->vma, addr, pte, nr);
 	if (cleared) {
 		rl_count(RL_C_walk_young_cleared, cleared);
-		rl_defer_flush(w, addr, addr + nr * PAGE_SIZE);
+		rl_defer_flush(w, rl_young_span_start(addr),
+			       rl_young_span_end(addr + nr * PAGE_SIZE));
 	}
 	rl_act(w, folio);
 	if (large)

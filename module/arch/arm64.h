@@ -92,6 +92,23 @@ static inline unsigned int rl_clear_young_ptes(struct vm_area_struct *vma,
 }
 
 /*
+ * What rl_clear_young_ptes() may have made old when it cleared [start,
+ * end): whole contiguous blocks (a block's young bits go together, also
+ * past the ends of a batch that holds part of one), so the TLB flush
+ * after it covers them, as contpte_ptep_clear_flush_young() flushes the
+ * block.  Blocks are aligned inside a PMD: the span stays in it.
+ */
+static inline unsigned long rl_young_span_start(unsigned long start)
+{
+	return ALIGN_DOWN(start, CONT_PTE_SIZE);
+}
+
+static inline unsigned long rl_young_span_end(unsigned long end)
+{
+	return ALIGN(end, CONT_PTE_SIZE);
+}
+
+/*
  * The same, one call per PTE whatever the blocks (on a block, each call
  * clears all of it again): the cost the batch saves, for `young per_pte`
  * and the benchmark.

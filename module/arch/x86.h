@@ -65,6 +65,17 @@ static inline unsigned int rl_clear_young_ptes(struct vm_area_struct *vma,
 	return cleared;
 }
 
+/* What clearing young on [start, end) made old: just that, on x86. */
+static inline unsigned long rl_young_span_start(unsigned long start)
+{
+	return start;
+}
+
+static inline unsigned long rl_young_span_end(unsigned long end)
+{
+	return end;
+}
+
 /* `young per_pte`: on x86 the same as the batch. */
 static inline unsigned int rl_clear_young_each_pte(struct vm_area_struct *vma,
 						   unsigned long addr,
