@@ -114,6 +114,12 @@ RL_COUNTER(pte_reclaim_ns)		/* ns spent in them */
 RL_COUNTER(pte_reclaim_tables_scanned)	/* PTE tables looked at */
 RL_COUNTER(pte_reclaim_tables_freed)	/* PTE tables freed */
 RL_COUNTER(pte_reclaim_bytes_freed)	/* page-table bytes given back */
+RL_COUNTER(pte_reclaim_lock_drops)	/* times a walk gave up the target's
+					 * mmap lock (every 512 tables, or
+					 * when someone waited) and took it
+					 * again
+					 */
+RL_COUNTER(pte_reclaim_lock_waited)	/* ... of which someone waited */
 RL_COUNTER(pte_reclaim_zero_ptes)	/* zero-page PTEs zapped with their
 					 * table (pte_reclaim_zero 1)
 					 */

@@ -374,45 +374,86 @@ static void rl_pt_reclaim_table(struct mm_struct *mm, unsigned long haddr,
 	rl_count(RL_C_pte_reclaim_bytes_freed, PAGE_SIZE);
 }
 
+/*
+ * The most PTE tables one hold of the target's mmap lock looks at: then
+ * the walk gives the lock up (and sooner, when someone waits for it), so a
+ * fault or mmap of the target waits for one batch, not the walk (on 6.1
+ * the walk holds the lock for write).  512 tables: 1 GiB of address
+ * space, a few ms of walking.
+ */
+#define RL_PT_HOLD_TABLES	512
+
+/*
+ * Gives up the mmap lock after @held tables if that many were looked at
+ * or someone waits, and takes it again; 1 if it was dropped (the VMAs may
+ * have changed: the caller looks them up again), 0 if not, -EINTR on a
+ * fatal signal (the lock is not held then).
+ */
+static int rl_pt_hold_break(struct mm_struct *mm, unsigned int held)
+{
+	bool contended = mmap_lock_is_contended(mm);
+
+	if (held < RL_PT_HOLD_TABLES && !contended)
+		return 0;
+	rl_pt_mmap_unlock(mm);
+	rl_count(RL_C_pte_reclaim_lock_drops, 1);
+	if (contended)
+		rl_count(RL_C_pte_reclaim_lock_waited, 1);
+	cond_resched();
+	return rl_pt_mmap_lock_killable(mm) ? -EINTR : 1;
+}
+
 int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
 {
 	unsigned long start = req->whole_mm ? 0 : req->start;
 	unsigned long end = req->whole_mm ? RL_USER_VA_END : req->end;
-	unsigned long addr, vend, next = 0;	/* first table not yet seen */
+	unsigned long addr = start;	/* where to look the VMAs up from */
+	unsigned long taddr, vend, next = 0;	/* first table not yet seen */
 	struct vm_area_struct *vma;
 	u64 t0 = ktime_get_ns();
-	int ret = 0;
+	unsigned int held = 0;	/* tables looked at in this hold */
+	int ret = 0, brk;
 
 	if (rl_pt_mmap_lock_killable(mm))
 		return -EINTR;
-	{
-		VMA_ITERATOR(vmi, mm, start);
-
-		for_each_vma_range(vmi, vma, end) {
-			/*
-			 * Not even read: a hugetlb VMA's PMD table may be
-			 * shared with another mm and unshared and freed
-			 * under the i_mmap lock alone.  It has no PTE tables,
-			 * and (aligned to its huge page size) shares no PMD
-			 * range with another VMA.
-			 */
-			if (is_vm_hugetlb_page(vma))
-				continue;
-			addr = ALIGN_DOWN(max(start, vma->vm_start), PMD_SIZE);
-			addr = max(addr, next);
-			vend = min(end, vma->vm_end);
-			for (; addr < vend; addr = next) {
-				next = addr + PMD_SIZE;
-				rl_pt_reclaim_table(mm, addr, req->pte_zero);
-				ret = rl_walk_should_stop(mm);
-				if (ret)
-					goto out;
-				cond_resched();
+	/* VMA by VMA from @addr, found again after each lock break */
+	while (addr < end && (vma = find_vma(mm, addr)) && vma->vm_start < end) {
+		/*
+		 * Not even read: a hugetlb VMA's PMD table may be shared with
+		 * another mm and unshared and freed under the i_mmap lock
+		 * alone.  It has no PTE tables, and (aligned to its huge page
+		 * size) shares no PMD range with another VMA.
+		 */
+		if (is_vm_hugetlb_page(vma)) {
+			addr = vma->vm_end;
+			continue;
+		}
+		taddr = ALIGN_DOWN(max(addr, vma->vm_start), PMD_SIZE);
+		taddr = max(taddr, next);
+		vend = min(end, vma->vm_end);
+		addr = vma->vm_end;
+		for (; taddr < vend; taddr = next) {
+			next = taddr + PMD_SIZE;
+			rl_pt_reclaim_table(mm, taddr, req->pte_zero);
+			ret = rl_walk_should_stop(mm);
+			if (ret)
+				goto out;
+			brk = rl_pt_hold_break(mm, ++held);
+			if (brk < 0) {
+				ret = brk;
+				goto out_unlocked;
 			}
+			if (brk) {
+				held = 0;
+				addr = next;
+				break;
+			}
+			cond_resched();
 		}
 	}
 out:
 	rl_pt_mmap_unlock(mm);
+out_unlocked:
 	rl_count(RL_C_pte_reclaim_runs, 1);
 	rl_count(RL_C_pte_reclaim_ns, ktime_get_ns() - t0);
 	return ret;

@@ -12,10 +12,13 @@
  *  - pte_reclaim_zero: tables only read (zero page) freed when asked;
  *  - beside: tables beside one of 64 kB mTHP (contpte on arm64): freed,
  *    and the mTHP table kept whole, its blocks still contiguous.
- * Usage: t_walker_pte [group]   (sparse, kept, vma, zero, beside)
+ *  - hold: the walk gives the mmap lock up every 512 tables or when
+ *    someone waits, while threads fault and mmap; all still freed.
+ * Usage: t_walker_pte [group]   (sparse, kept, vma, zero, beside, hold)
  */
 #include "walker_lib.h"
 #include <linux/userfaultfd.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -311,6 +314,106 @@ static void test_zero(void)
 }
 
 /*
+ * hold: while pte_reclaim walks 8192 tables, one thread of the process
+ * faults pages in (each write a new page: the fault needs the mmap lock,
+ * or the VMA's lock on 6.12+) and another maps and unmaps (the mmap lock
+ * for write).  The walk gives the lock up every 512 tables or when
+ * someone waits, every table is still freed, and the faulting thread's
+ * longest stall is printed against the walk's time.
+ */
+#define HOLD_FAULT_LEN (8UL << 20)
+
+struct hold_threads {
+	char *p;
+	volatile int stop;
+	double longest;		/* the fault thread's longest stall, s */
+	long faults, maps;
+};
+
+static void *hold_fault_loop(void *arg)
+{
+	struct hold_threads *h = arg;
+	double last = now(), t;
+	size_t off = 0;
+
+	while (!h->stop) {
+		h->p[off] = 1;
+		t = now();
+		if (t - last > h->longest)
+			h->longest = t - last;
+		last = t;
+		h->faults++;
+		off += PAGE_SZ;
+		if (off == HOLD_FAULT_LEN) {
+			madvise(h->p, HOLD_FAULT_LEN, MADV_DONTNEED);
+			off = 0;
+		}
+	}
+	return NULL;
+}
+
+static void *hold_map_loop(void *arg)
+{
+	struct hold_threads *h = arg;
+
+	while (!h->stop) {
+		void *m = mmap(NULL, PAGE_SZ, PROT_READ, MAP_PRIVATE |
+			       MAP_ANONYMOUS, -1, 0);
+
+		if (m != MAP_FAILED)
+			munmap(m, PAGE_SZ);
+		h->maps++;
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static void test_hold(void)
+{
+	struct hold_threads h = { 0 };
+	char *p = map_sparse(SPARSE_LEN);
+	pthread_t tf, tm;
+	struct run r;
+	size_t i;
+
+	h.p = mmap(NULL, HOLD_FAULT_LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (h.p == MAP_FAILED)
+		die("mmap");
+	madvise(h.p, HOLD_FAULT_LEN, MADV_NOHUGEPAGE);
+	for (i = 0; i < SPARSE_TABLES; i++)
+		p[i * PMD_SZ] = 1;
+	for (i = 0; i < SPARSE_TABLES; i++)
+		madvise(p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED);
+	if (pthread_create(&tf, NULL, hold_fault_loop, &h) ||
+	    pthread_create(&tm, NULL, hold_map_loop, &h))
+		die("pthread_create");
+	usleep(100000);
+	h.longest = 0;
+	pte_walk(p, SPARSE_LEN, &r);
+	h.stop = 1;
+	pthread_join(tf, NULL);
+	pthread_join(tm, NULL);
+	diag_pte("hold", &r);
+	diag("hold: the walk took %.1f ms; the faulting thread's longest stall %.1f ms over %ld faults (%ld mmap/munmap)",
+	     r.elapsed_ns / 1e6, h.longest * 1e3, h.faults, h.maps);
+	tap(C(&r, lock_drops) >= (long long)SPARSE_TABLES / 512,
+	    "hold: the walk gave the mmap lock up %lld times (want >= %lu: every 512 tables), %lld of them because someone waited",
+	    C(&r, lock_drops), SPARSE_TABLES / 512, C(&r, lock_waited));
+	tap(C(&r, tables_freed) == (long long)SPARSE_TABLES,
+	    "hold: every table still freed (%lld of %lu)", C(&r, tables_freed),
+	    SPARSE_TABLES);
+	for (i = 0; i < SPARSE_TABLES; i++)
+		if (*(volatile char *)(p + i * PMD_SZ) != 0)
+			break;
+	tap(i == SPARSE_TABLES && h.faults > 0,
+	    "hold: the range reads zeros, the faulting thread ran (%ld faults)",
+	    h.faults);
+	munmap(h.p, HOLD_FAULT_LEN);
+	munmap(p, SPARSE_LEN);
+}
+
+/*
  * Tables beside large folios: one table of 64 kB mTHP (contpte blocks on
  * arm64 6.12), one emptied, one mapping only the zero page.  pte_reclaim
  * with the zero-page option frees the two and keeps the first whole: its
@@ -373,5 +476,7 @@ int main(int argc, char **argv)
 		test_zero();
 	if (want("beside"))
 		test_beside_large();
+	if (want("hold"))
+		test_hold();
 	return walker_end("t_walker_pte", &e, 0);
 }
