@@ -72,7 +72,6 @@ for kver in $kvers; do
 		pids="$pids $!"
 		names="$names $name-tcg"
 	fi
-	raws="$raws $kver $RL_LOGS/$name.all.jsonl"
 	kernel_names="${kernel_names:-} $kver:$(echo $names | tr ' ' ,)"
 done
 bad=0
@@ -94,10 +93,13 @@ for kn in $kernel_names; do
 		first=0
 	done
 done
-# The matrix rows BENCH_KERNELS left out keep their last results.
+# In the matrix's order; the rows BENCH_KERNELS left out keep their last
+# results.
 for kver in $(rl_matrix | awk '{ print $2 }'); do
-	case " $kvers " in *" $kver "*) continue ;; esac
-	[ -r "$out/$kver.json" ] && raws="$raws $kver $out/$kver.json"
+	case " $kvers " in
+	*" $kver "*) raws="$raws $kver $RL_LOGS/bench-$kver.all.jsonl" ;;
+	*) [ -r "$out/$kver.json" ] && raws="$raws $kver $out/$kver.json" ;;
+	esac
 done
 python3 "$RL_TOP/scripts/bench-report.py" "$out" "$RL_TOP/BENCHMARKS.md" $raws
 [ $bad = 0 ] || rl_die "a benchmark run failed (a data check or the guest log): see $RL_LOGS/bench-*.log"
