@@ -413,16 +413,6 @@ static const char *const young_op_name[YOUNG_OPS] = {
 	"module_cold_young_per_pte",
 };
 
-/* Reads a byte of every page: each PTE young again. */
-static void touch_pages(const char *p, size_t len)
-{
-	volatile const char *v = p;
-	size_t off;
-
-	for (off = 0; off < len; off += PAGE_SZ)
-		(void)v[off];
-}
-
 /*
  * Makes every page young, then clears young on all of [p, p + len) with
  * @op; its seconds (the madvise or the trigger write), and in @r the

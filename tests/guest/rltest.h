@@ -231,6 +231,16 @@ static inline uint64_t pattern_word(size_t word, uint64_t seed)
 	return (word * 0x9e3779b97f4a7c15ULL) ^ seed;
 }
 
+/* Reads a byte of every page of [p, p + len): each PTE young again. */
+static inline void touch_pages(const char *p, size_t len)
+{
+	volatile const char *v = p;
+	size_t off;
+
+	for (off = 0; off < len; off += PAGE_SZ)
+		(void)v[off];
+}
+
 static inline void fill(char *p, size_t len, uint64_t seed)
 {
 	uint64_t *w = (uint64_t *)p;

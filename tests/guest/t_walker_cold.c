@@ -175,15 +175,6 @@ static void cold_case(int kb, int pte_mapped)
 /* ------------------------------------------------------------------ */
 /* young: batched (per contiguous block) and per_pte clear the same    */
 
-static void touch_pages(const char *p, size_t len)
-{
-	volatile const char *v = p;
-	size_t off;
-
-	for (off = 0; off < len; off += PAGE_SZ)
-		(void)v[off];
-}
-
 /*
  * Every page read (young), then a cold walk with `young` @mode: every
  * batch's young bits cleared, which a second walk right after shows (it
