@@ -74,6 +74,10 @@ RL_COUNTER(walk_young_cleared)		/* PTEs (or PMDs) made old */
 RL_COUNTER(walk_isolated)		/* folios isolated for pageout */
 RL_COUNTER(walk_reclaimed)		/* pages reclaimed by them */
 RL_COUNTER(walk_deactivated)		/* folios moved to the inactive list */
+RL_COUNTER(walk_lock_drops)		/* times a walk gave up the target's
+					 * mmap lock (lock_hold_tables)
+					 */
+RL_COUNTER(walk_lock_waited)		/* ... of which someone waited */
 /* the pageout walker's batched unmap (unmap batched) */
 RL_COUNTER(unmap_batched)		/* anon large folios unmapped whole in
 					 * one step by the walker
@@ -115,9 +119,9 @@ RL_COUNTER(pte_reclaim_tables_scanned)	/* PTE tables looked at */
 RL_COUNTER(pte_reclaim_tables_freed)	/* PTE tables freed */
 RL_COUNTER(pte_reclaim_bytes_freed)	/* page-table bytes given back */
 RL_COUNTER(pte_reclaim_lock_drops)	/* times a walk gave up the target's
-					 * mmap lock (every 512 tables, or
-					 * when someone waited) and took it
-					 * again
+					 * mmap lock (every lock_hold_tables
+					 * tables, or when someone waited)
+					 * and took it again
 					 */
 RL_COUNTER(pte_reclaim_lock_waited)	/* ... of which someone waited */
 RL_COUNTER(pte_reclaim_zero_ptes)	/* zero-page PTEs zapped with their
@@ -132,6 +136,19 @@ RL_COUNTER(pte_reclaim_skip_busy)	/* tables kept: a lock was taken, or
 					 */
 RL_COUNTER(pte_reclaim_skip_vma)	/* tables kept: they span a VMA the
 					 * walker does not free tables of
+					 */
+/* the background mode (auto_interval_ms): pte_reclaim on its own */
+RL_COUNTER(auto_rounds)			/* rounds run, one per interval */
+RL_COUNTER(auto_mms_visited)		/* mms walked */
+RL_COUNTER(auto_mms_unchanged)		/* mms passed over: page-table bytes
+					 * not grown since the last visit
+					 */
+RL_COUNTER(auto_tables_freed)		/* PTE tables they freed */
+RL_COUNTER(auto_ns)			/* ns spent walking (what the budget
+					 * counts)
+					 */
+RL_COUNTER(auto_budget_exhausted)	/* rounds that stopped on the budget,
+					 * the rest carried over
 					 */
 /* triggers of the module's own walkers */
 RL_COUNTER(triggers)			/* trigger writes that ran a walker */

@@ -278,23 +278,8 @@ static inline pte_t rl_pte_batch_bits(pte_t pte)
  */
 #define RL_PT_FREE_RCU		RL_HAVE_PTE_MAP_RCU
 
-static inline int rl_pt_mmap_lock_killable(struct mm_struct *mm)
-{
-#if RL_PT_FREE_RCU
-	return mmap_read_lock_killable(mm);
-#else
-	return mmap_write_lock_killable(mm);
-#endif
-}
-
-static inline void rl_pt_mmap_unlock(struct mm_struct *mm)
-{
-#if RL_PT_FREE_RCU
-	mmap_read_unlock(mm);
-#else
-	mmap_write_unlock(mm);
-#endif
-}
+/* Without RCU-freed tables the walk keeps faults out: mmap lock for write. */
+#define RL_PT_MMAP_WRITE	(!RL_PT_FREE_RCU)
 
 /*
  * Empty tables of userfaultfd-registered VMAs (any mode: MISSING, WP or

@@ -9,12 +9,13 @@
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/pid.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include "reclaimlab.h"
 
-/* Longer than any valid value ("0x" + 16 digits, twice, and a space). */
-#define RL_WRITE_MAX 64
+/* Longer than any valid value: a cgroup path is the longest. */
+#define RL_WRITE_MAX PATH_MAX
 
 static struct dentry *rl_dir;
 /* Kernel lockdown: files are offered read-only and writes refused. */
@@ -49,6 +50,14 @@ static int rl_parse_address(const char *s, unsigned long *val)
 	if (!isdigit(s[0]))
 		return -EINVAL;
 	return kstrtoul(s, 10, val) ? -EINVAL : 0;
+}
+
+/* A decimal number, digits only. */
+static int rl_parse_uint(const char *s, unsigned int *n)
+{
+	if (!isdigit(s[0]) || kstrtouint(s, 10, n))
+		return -EINVAL;
+	return 0;
 }
 
 /* Index of @s in @names, or -EINVAL. */
@@ -86,6 +95,22 @@ static int rl_pid_store(char *s)
 	if (kstrtoint(s, 10, &nr))
 		return -EINVAL;
 	return rl_set_pid(nr);
+}
+
+static void rl_cgroup_field_show(struct seq_file *m,
+				 const struct rl_request *req)
+{
+	if (!req->cgrp) {
+		seq_puts(m, "none\n");
+		return;
+	}
+	rl_cgroup_show(m, req->cgrp);
+	seq_putc(m, '\n');
+}
+
+static int rl_cgroup_store(char *s)
+{
+	return rl_set_cgroup(s);
 }
 
 static void rl_range_show(struct seq_file *m, const struct rl_request *req)
@@ -200,6 +225,45 @@ static int rl_pte_reclaim_zero_store(char *s)
 	return 0;
 }
 
+static void rl_lock_hold_tables_show(struct seq_file *m,
+				     const struct rl_request *req)
+{
+	seq_printf(m, "%u\n", req->hold_tables);
+}
+
+static int rl_lock_hold_tables_store(char *s)
+{
+	unsigned int n;
+
+	return rl_parse_uint(s, &n) ?: rl_set_hold_tables(n);
+}
+
+static int rl_auto_interval_ms_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%u\n", rl_auto_interval());
+	return 0;
+}
+
+static int rl_auto_interval_ms_store(char *s)
+{
+	unsigned int ms;
+
+	return rl_parse_uint(s, &ms) ?: rl_auto_set_interval(ms);
+}
+
+static int rl_auto_budget_pct_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%u\n", rl_auto_budget());
+	return 0;
+}
+
+static int rl_auto_budget_pct_store(char *s)
+{
+	unsigned int pct;
+
+	return rl_parse_uint(s, &pct) ?: rl_auto_set_budget(pct);
+}
+
 static int rl_trigger_store(char *s)
 {
 	if (strcmp(s, "1"))
@@ -270,6 +334,8 @@ static int rl_request_show(struct seq_file *m, void *unused)
 
 static const struct rl_knob rl_knobs[] = {
 	RL_REQUEST_KNOB(pid),
+	{ "cgroup", 0600, rl_request_show, rl_cgroup_field_show,
+	  rl_cgroup_store },
 	RL_REQUEST_KNOB(range),
 	RL_REQUEST_KNOB(walker),
 	RL_REQUEST_KNOB(split),
@@ -277,7 +343,12 @@ static const struct rl_knob rl_knobs[] = {
 	RL_REQUEST_KNOB(unmap),
 	RL_REQUEST_KNOB(young),
 	RL_REQUEST_KNOB(pte_reclaim_zero),
+	RL_REQUEST_KNOB(lock_hold_tables),
 	{ "trigger", 0200, NULL, NULL, rl_trigger_store },
+	{ "auto_interval_ms", 0600, rl_auto_interval_ms_show, NULL,
+	  rl_auto_interval_ms_store },
+	{ "auto_budget_pct", 0600, rl_auto_budget_pct_show, NULL,
+	  rl_auto_budget_pct_store },
 	{ "stats", 0600, rl_stats_show, NULL, rl_stats_store },
 	{ "last", 0400, rl_last_show, NULL, NULL },
 	{ "probes", 0600, rl_probes_show, NULL, rl_probes_store },
@@ -305,14 +376,17 @@ static ssize_t rl_knob_write(struct file *file, const char __user *ubuf,
 			     size_t len, loff_t *ppos)
 {
 	const struct rl_knob *knob = file_inode(file)->i_private;
-	char buf[RL_WRITE_MAX];
-	char *value;
+	char *buf, *value;
 	int ret;
 
+	if (*ppos != 0 || len == 0 || len >= RL_WRITE_MAX)
+		return -EINVAL;
+	buf = kmalloc(len + 1, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
 	value = rl_copy_value(buf, ubuf, len, ppos);
-	if (IS_ERR(value))
-		return PTR_ERR(value);
-	ret = knob->store(value);
+	ret = IS_ERR(value) ? PTR_ERR(value) : knob->store(value);
+	kfree(buf);
 	return ret ? ret : len;
 }
 

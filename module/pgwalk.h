@@ -3,9 +3,12 @@
 #ifndef RL_PGWALK_H
 #define RL_PGWALK_H
 
+#include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/pgtable.h>
 #include <linux/sched/signal.h>
+#include "reclaimlab.h"
 
 /*
  * The PMD entry covering @addr in @mm, or NULL where an upper level maps
@@ -32,16 +35,91 @@ static inline pmd_t *rl_pmd_of(struct mm_struct *mm, unsigned long addr)
 
 /*
  * Whether a walk over @mm should end now, between two PMDs: -EINTR when
- * the caller got a fatal signal, -ESRCH when the walk's own reference is
+ * the caller got a fatal signal (or is the background mode's thread and
+ * was told to stop), -ESRCH when the walk's own reference is
  * all that keeps @mm (the target has exited), else 0.
  */
 static inline int rl_walk_should_stop(struct mm_struct *mm)
 {
 	if (fatal_signal_pending(current))
 		return -EINTR;
+	/* the background mode's thread, told to stop */
+	if ((current->flags & PF_KTHREAD) && kthread_should_stop())
+		return -EINTR;
 	if (atomic_read(&mm->mm_users) <= 1)
 		return -ESRCH;
 	return 0;
+}
+
+/*
+ * A walker's hold of the target's mmap lock.  A long walk gives it up
+ * after @limit PMDs (the knob lock_hold_tables; 0: never) and, once it
+ * has looked at RL_HOLD_MIN_TABLES in this hold, as soon as someone
+ * waits for it.  So a fault, mmap or munmap of the target waits for one
+ * batch of the walk, not for all of it, and a target that takes the
+ * lock all the time still lets the walk get on (without the minimum, a
+ * walk under a steady stream of mmaps gave the lock up at every table
+ * and took 17x as long).  After a break the VMAs may have changed: the
+ * walker finds its place again from the address.
+ */
+#define RL_HOLD_MIN_TABLES	32
+
+struct rl_lock_hold {
+	struct mm_struct *mm;
+	bool write;			/* for write, not read */
+	bool locked;
+	unsigned int limit;
+	unsigned int held;		/* PMDs looked at in this hold */
+	enum rl_counter drops, waited;	/* counted at each break */
+};
+
+static inline int rl_hold_lock(struct rl_lock_hold *h)
+{
+	int ret = h->write ? mmap_write_lock_killable(h->mm) :
+			     mmap_read_lock_killable(h->mm);
+
+	h->locked = !ret;
+	h->held = 0;
+	return ret ? -EINTR : 0;
+}
+
+/* Safe to call when a break could not take the lock again. */
+static inline void rl_hold_unlock(struct rl_lock_hold *h)
+{
+	if (!h->locked)
+		return;
+	h->locked = false;
+	if (h->write)
+		mmap_write_unlock(h->mm);
+	else
+		mmap_read_unlock(h->mm);
+}
+
+/*
+ * After one more PMD, with no page-table lock held and nothing pending
+ * (TLB flush, isolated folios): gives the lock up if the hold is over or
+ * someone waits, and takes it again.  Returns 1 after a break, 0 if the
+ * lock was kept, -EINTR on a fatal signal (the lock is not held then).
+ */
+static inline int rl_hold_break(struct rl_lock_hold *h)
+{
+	bool waited;
+
+	if (!h->limit)
+		return 0;
+	if (++h->held >= h->limit)
+		waited = false;
+	else if (h->held >= RL_HOLD_MIN_TABLES &&
+		 mmap_lock_is_contended(h->mm))
+		waited = true;
+	else
+		return 0;
+	rl_hold_unlock(h);
+	rl_count(h->drops, 1);
+	if (waited)
+		rl_count(h->waited, 1);
+	cond_resched();
+	return rl_hold_lock(h) ?: 1;
 }
 
 #endif /* RL_PGWALK_H */

@@ -10,8 +10,10 @@
 #ifndef RECLAIMLAB_H
 #define RECLAIMLAB_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/seq_file.h>
+#include <linux/hashtable.h>
 #include "../include/reclaimlab_counters.h"
 
 #define RL_NAME "reclaimlab"
@@ -19,6 +21,7 @@
 /* stats.c: cumulative counters, per-CPU so any context may count. */
 void rl_count(enum rl_counter c, u64 n);
 void rl_stats_read(u64 *values);
+u64 rl_stat_total(enum rl_counter c);
 void rl_stats_reset(void);
 void rl_counters_show(struct seq_file *m, const u64 *values);
 
@@ -61,9 +64,19 @@ enum rl_young {
 
 #define RL_BATCH_MAX 512
 
+/*
+ * lock_hold_tables: the most PMDs (PTE tables) a walk looks at in one
+ * hold of the target's mmap lock.  512 is 1 GiB of address space, a few
+ * ms of walking; 0 holds it for the whole walk (as before it was a knob).
+ */
+#define RL_HOLD_TABLES_DEFAULT	512
+#define RL_HOLD_TABLES_MAX	BIT(20)
+
 /* target.c: the knobs' state and the trigger that acts on it. */
+struct cgroup;
 struct rl_request {
 	struct pid *pid;	/* NULL until `pid` is written */
+	struct cgroup *cgrp;	/* or every process of this cgroup */
 	bool whole_mm;		/* range is `all` */
 	unsigned long start, end;
 	enum rl_walker walker;
@@ -72,6 +85,7 @@ struct rl_request {
 	enum rl_unmap unmap;
 	enum rl_young young;
 	bool pte_zero;		/* pte_reclaim also frees zero-page tables */
+	unsigned int hold_tables;	/* lock_hold_tables */
 };
 
 extern const char *const rl_walker_names[];
@@ -82,6 +96,7 @@ extern const unsigned int rl_nr_walkers, rl_nr_splits, rl_nr_unmaps,
 	rl_nr_youngs;
 
 int rl_set_pid(int nr);
+int rl_set_cgroup(const char *path);
 int rl_set_range(bool whole_mm, unsigned long start, unsigned long end);
 void rl_set_walker(enum rl_walker w);
 void rl_set_split(enum rl_split s);
@@ -89,20 +104,65 @@ int rl_set_batch(unsigned int batch);
 void rl_set_unmap(enum rl_unmap u);
 void rl_set_young(enum rl_young y);
 void rl_set_pte_zero(bool on);
+int rl_set_hold_tables(unsigned int n);
 void rl_get_request(struct rl_request *req);	/* takes a pid reference */
 void rl_put_request(struct rl_request *req);
 int rl_trigger(void);
+int rl_walk_lock_killable(void);
+void rl_walk_unlock(void);
 int rl_last_show(struct seq_file *m, void *unused);
 void rl_target_exit(void);
 
-/* walk_pageout.c: the pageout and cold walker */
 struct cred;
 struct mm_struct;
+
+/* procs.c: a set of mms, kept by address */
+struct rl_mm_entry {
+	struct hlist_node node;
+	struct mm_struct *mm;		/* mmgrab()bed */
+	unsigned long pt_bytes;		/* the background mode's: at the visit */
+};
+
+struct rl_mm_set {
+	DECLARE_HASHTABLE(table, 6);
+};
+
+void rl_mm_set_init(struct rl_mm_set *set);
+struct rl_mm_entry *rl_mm_set_find(struct rl_mm_set *set,
+				   struct mm_struct *mm);
+struct rl_mm_entry *rl_mm_set_add(struct rl_mm_set *set,
+				  struct mm_struct *mm);
+void rl_mm_set_prune(struct rl_mm_set *set);
+void rl_mm_set_clear(struct rl_mm_set *set);
+
+/* procs.c: the processes of a cgroup, or every process, each mm once */
+struct rl_procs {
+	struct cgroup *cgrp;		/* NULL: every user process */
+	pid_t next_tgid;		/* the cursor */
+	struct rl_mm_set seen;		/* mms visited in this pass */
+	unsigned long walked, skipped_exited, skipped_kthread;
+};
+
+struct cgroup *rl_cgroup_lookup(const char *path);
+void rl_cgroup_show(struct seq_file *m, struct cgroup *cgrp);
+void rl_procs_start(struct rl_procs *procs, struct cgroup *cgrp);
+struct mm_struct *rl_procs_next(struct rl_procs *procs,
+				const struct cred **cred, pid_t *tgid);
+void rl_procs_end(struct rl_procs *procs);
+
+/* walk_pageout.c: the pageout and cold walker */
 int rl_walk_pageout(const struct rl_request *req, struct mm_struct *mm,
 		    const struct cred *cred);
 
 /* walk_pte_reclaim.c: the empty-PTE-table walker */
 int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm);
+
+/* auto.c: the background mode */
+int rl_auto_set_interval(unsigned int ms);
+unsigned int rl_auto_interval(void);
+int rl_auto_set_budget(unsigned int pct);
+unsigned int rl_auto_budget(void);
+void rl_auto_exit(void);
 
 /* knobs.c */
 int rl_debugfs_init(bool read_only);

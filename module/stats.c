@@ -45,6 +45,17 @@ static void rl_stats_sum(u64 *values)
 	values[RL_C_probe_missed] += rl_probes_missed();
 }
 
+/* One counter's total since load: for deltas, which a reset cannot move. */
+u64 rl_stat_total(enum rl_counter c)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(&rl_pcpu, cpu)->v[c]);
+	return sum;
+}
+
 void rl_stats_read(u64 *values)
 {
 	int i;

@@ -6,6 +6,7 @@
  * blocks a knob; triggers run one at a time under rl_trigger_lock, which
  * also guards the record of the last run (and the batched unmap's buffer).
  */
+#include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
@@ -31,6 +32,7 @@ static struct rl_request rl_request = {
 	.walker = RL_WALKER_PAGEOUT,
 	.split = RL_SPLIT_PARTIAL,
 	.batch = RL_BATCH_MAX,
+	.hold_tables = RL_HOLD_TABLES_DEFAULT,
 };
 
 /* The most recent walker run: its request and counter deltas. */
@@ -39,6 +41,8 @@ struct rl_last_run {
 	struct rl_request req;
 	u64 elapsed_ns;
 	int result;
+	/* a cgroup target's processes */
+	unsigned long procs_walked, procs_skipped_exited, procs_skipped_kthread;
 	u64 delta[RL_NR_COUNTERS];
 };
 
@@ -50,6 +54,7 @@ static u64 rl_before[RL_NR_COUNTERS];	/* under rl_trigger_lock */
 int rl_set_pid(int nr)
 {
 	struct task_struct *task;
+	struct cgroup *old_cgrp;
 	struct mm_struct *mm;
 	struct pid *pid, *old;
 
@@ -75,8 +80,37 @@ int rl_set_pid(int nr)
 	mutex_lock(&rl_request_lock);
 	old = rl_request.pid;
 	rl_request.pid = pid;
+	old_cgrp = rl_request.cgrp;
+	rl_request.cgrp = NULL;
 	mutex_unlock(&rl_request_lock);
 	put_pid(old);
+	if (old_cgrp)
+		cgroup_put(old_cgrp);
+	return 0;
+}
+
+/* A cgroup v2 path (see rl_cgroup_lookup()), or "none". */
+int rl_set_cgroup(const char *path)
+{
+	struct cgroup *cgrp = NULL, *old;
+	struct pid *old_pid = NULL;
+
+	if (strcmp(path, "none")) {
+		cgrp = rl_cgroup_lookup(path);
+		if (IS_ERR(cgrp))
+			return PTR_ERR(cgrp);
+	}
+	mutex_lock(&rl_request_lock);
+	old = rl_request.cgrp;
+	rl_request.cgrp = cgrp;
+	if (cgrp) {
+		old_pid = rl_request.pid;
+		rl_request.pid = NULL;
+	}
+	mutex_unlock(&rl_request_lock);
+	put_pid(old_pid);
+	if (old)
+		cgroup_put(old);
 	return 0;
 }
 
@@ -139,11 +173,23 @@ void rl_set_pte_zero(bool on)
 	mutex_unlock(&rl_request_lock);
 }
 
+int rl_set_hold_tables(unsigned int n)
+{
+	if (n > RL_HOLD_TABLES_MAX)
+		return -EINVAL;
+	mutex_lock(&rl_request_lock);
+	rl_request.hold_tables = n;
+	mutex_unlock(&rl_request_lock);
+	return 0;
+}
+
 void rl_get_request(struct rl_request *req)
 {
 	mutex_lock(&rl_request_lock);
 	*req = rl_request;
 	get_pid(req->pid);
+	if (req->cgrp)
+		cgroup_get(req->cgrp);
 	mutex_unlock(&rl_request_lock);
 }
 
@@ -151,6 +197,9 @@ void rl_put_request(struct rl_request *req)
 {
 	put_pid(req->pid);
 	req->pid = NULL;
+	if (req->cgrp)
+		cgroup_put(req->cgrp);
+	req->cgrp = NULL;
 }
 
 static int rl_run_walker(const struct rl_request *req, struct mm_struct *mm,
@@ -189,30 +238,73 @@ static struct mm_struct *rl_target_mm(struct pid *pid,
 	return mm ?: ERR_PTR(-ESRCH);
 }
 
+/*
+ * Every process of the request's cgroup and below, one after the other.
+ * One that exits before or during its walk is counted, not an error.
+ */
+static int rl_trigger_cgroup(const struct rl_request *req)
+{
+	const struct cred *cred;
+	struct rl_procs procs;
+	struct mm_struct *mm;
+	pid_t tgid;
+	int ret = 0;
+
+	rl_procs_start(&procs, req->cgrp);
+	while ((mm = rl_procs_next(&procs, &cred, &tgid))) {
+		ret = rl_run_walker(req, mm, cred);
+		put_cred(cred);
+		mmput(mm);
+		if (ret == -ESRCH) {
+			procs.skipped_exited++;
+			ret = 0;
+			continue;
+		}
+		if (ret)
+			break;
+		procs.walked++;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+	}
+	rl_last.procs_walked = procs.walked;
+	rl_last.procs_skipped_exited = procs.skipped_exited;
+	rl_last.procs_skipped_kthread = procs.skipped_kthread;
+	rl_procs_end(&procs);
+	return ret;
+}
+
 int rl_trigger(void)
 {
 	const struct cred *cred = NULL;
+	struct mm_struct *mm = NULL;
 	struct rl_request req;
-	struct mm_struct *mm;
 	u64 start_ns;
 	int i, ret;
 
 	if (mutex_lock_killable(&rl_trigger_lock))
 		return -EINTR;
 	rl_get_request(&req);
-
-	mm = rl_target_mm(req.pid, &cred);
-	if (IS_ERR(mm)) {
-		ret = PTR_ERR(mm);
-		goto out;
+	if (!req.cgrp) {
+		/* refused before anything is counted: no target, or gone */
+		mm = rl_target_mm(req.pid, &cred);
+		if (IS_ERR(mm)) {
+			ret = PTR_ERR(mm);
+			goto out;
+		}
 	}
 
 	rl_stats_read(rl_before);
 	start_ns = ktime_get_ns();
-	ret = rl_run_walker(&req, mm, cred);
+	if (mm) {
+		ret = rl_run_walker(&req, mm, cred);
+		put_cred(cred);
+		mmput(mm);
+	} else {
+		ret = rl_trigger_cgroup(&req);
+	}
 	rl_last.elapsed_ns = ktime_get_ns() - start_ns;
-	put_cred(cred);
-	mmput(mm);
 
 	rl_count(RL_C_triggers, 1);
 	if (ret)
@@ -224,12 +316,28 @@ int rl_trigger(void)
 	rl_put_request(&rl_last.req);
 	rl_last.req = req;
 	get_pid(req.pid);
+	if (req.cgrp)
+		cgroup_get(req.cgrp);
 	rl_last.result = ret;
 	rl_last.valid = true;
 out:
 	rl_put_request(&req);
 	mutex_unlock(&rl_trigger_lock);
 	return ret;
+}
+
+/*
+ * For walks that are not triggers (the background mode): one walk at a
+ * time, so the counter deltas a trigger records in `last` are its own.
+ */
+int rl_walk_lock_killable(void)
+{
+	return mutex_lock_killable(&rl_trigger_lock) ? -EINTR : 0;
+}
+
+void rl_walk_unlock(void)
+{
+	mutex_unlock(&rl_trigger_lock);
 }
 
 int rl_last_show(struct seq_file *m, void *unused)
@@ -242,7 +350,17 @@ int rl_last_show(struct seq_file *m, void *unused)
 		goto out;
 	}
 	seq_printf(m, "walker %s\n", rl_walker_names[req->walker]);
-	seq_printf(m, "pid %d\n", pid_vnr(req->pid));
+	if (req->cgrp) {
+		seq_puts(m, "cgroup ");
+		rl_cgroup_show(m, req->cgrp);
+		seq_printf(m, "\nprocs_walked %lu\n", rl_last.procs_walked);
+		seq_printf(m, "procs_skipped_exited %lu\n",
+			   rl_last.procs_skipped_exited);
+		seq_printf(m, "procs_skipped_kthread %lu\n",
+			   rl_last.procs_skipped_kthread);
+	} else {
+		seq_printf(m, "pid %d\n", pid_vnr(req->pid));
+	}
 	if (req->whole_mm)
 		seq_puts(m, "range all\n");
 	else
@@ -252,6 +370,7 @@ int rl_last_show(struct seq_file *m, void *unused)
 	seq_printf(m, "unmap %s\n", rl_unmap_names[req->unmap]);
 	seq_printf(m, "young %s\n", rl_young_names[req->young]);
 	seq_printf(m, "pte_reclaim_zero %d\n", req->pte_zero);
+	seq_printf(m, "lock_hold_tables %u\n", req->hold_tables);
 	seq_printf(m, "elapsed_ns %llu\n", rl_last.elapsed_ns);
 	seq_printf(m, "result %d\n", rl_last.result);
 	rl_counters_show(m, rl_last.delta);

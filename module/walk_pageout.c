@@ -14,7 +14,9 @@
  * - splits a large folio it cannot handle whole, as `split` says, with the
  *   PTE lock dropped; a failed split leaves the folio and the walk goes on
  *   with the lock taken again;
- * - hands the isolated folios to reclaim_pages() after each PMD.
+ * - hands the isolated folios to reclaim_pages() after each PMD;
+ * - gives the mmap lock up every `lock_hold_tables` PMDs, and when someone
+ *   waits for it, then finds its VMA again (pgwalk.h's rl_lock_hold).
  */
 #include <linux/cred.h>
 #include <linux/fs.h>
@@ -37,6 +39,7 @@ struct rl_walk {
 	bool pageout;
 	bool file_ok;			/* this VMA's file folios may go */
 	struct list_head isolated;
+	struct rl_lock_hold hold;	/* of the mmap lock, for read */
 	unsigned long flush_start;	/* TLB range made old, not flushed */
 	unsigned long flush_end;
 };
@@ -473,8 +476,14 @@ static bool rl_walk_pmd_huge(struct rl_walk *w, pmd_t *pmd,
 	return true;
 }
 
+/*
+ * [@start, @end) of @vma.  Returns 0 when it is done, 1 when the mmap lock
+ * was given up after the PMD that ends at *@resume (the caller finds the
+ * VMA there again), or an errno.
+ */
 static int rl_walk_vma(struct rl_walk *w, struct vm_area_struct *vma,
-		       unsigned long start, unsigned long end)
+		       unsigned long start, unsigned long end,
+		       unsigned long *resume)
 {
 	unsigned long addr, next;
 	pmd_t *pmd;
@@ -510,6 +519,12 @@ static int rl_walk_vma(struct rl_walk *w, struct vm_area_struct *vma,
 		ret = rl_walk_should_stop(w->mm);
 		if (ret)
 			return ret;
+		/* nothing is pending here: the PMD's flush and reclaim are done */
+		ret = rl_hold_break(&w->hold);
+		if (ret) {
+			*resume = next;
+			return ret;
+		}
 		cond_resched();
 	}
 	return 0;
@@ -520,6 +535,7 @@ int rl_walk_pageout(const struct rl_request *req, struct mm_struct *mm,
 {
 	unsigned long start = req->whole_mm ? 0 : req->start;
 	unsigned long end = req->whole_mm ? RL_USER_VA_END : req->end;
+	unsigned long addr = start;
 	struct vm_area_struct *vma;
 	struct rl_walk w = {
 		.mm = mm,
@@ -527,6 +543,12 @@ int rl_walk_pageout(const struct rl_request *req, struct mm_struct *mm,
 		.cred = cred,
 		.pageout = req->walker == RL_WALKER_PAGEOUT,
 		.isolated = LIST_HEAD_INIT(w.isolated),
+		.hold = {
+			.mm = mm,
+			.limit = req->hold_tables,
+			.drops = RL_C_walk_lock_drops,
+			.waited = RL_C_walk_lock_waited,
+		},
 	};
 	u64 t0 = ktime_get_ns();
 	int ret = 0;
@@ -534,19 +556,20 @@ int rl_walk_pageout(const struct rl_request *req, struct mm_struct *mm,
 	/* Folios still in a CPU's LRU batch are not on the LRU yet. */
 	static_call(rl_lru_add_drain_all)();
 
-	if (mmap_read_lock_killable(mm))
+	if (rl_hold_lock(&w.hold))
 		return -EINTR;
-	{
-		VMA_ITERATOR(vmi, mm, start);
-
-		for_each_vma_range(vmi, vma, end) {
-			ret = rl_walk_vma(&w, vma, max(start, vma->vm_start),
-					  min(end, vma->vm_end));
-			if (ret)
-				break;
-		}
+	/* VMA by VMA from @addr, found again after each lock break */
+	while (addr < end && (vma = find_vma(mm, addr)) &&
+	       vma->vm_start < end) {
+		ret = rl_walk_vma(&w, vma, max(addr, vma->vm_start),
+				  min(end, vma->vm_end), &addr);
+		if (ret < 0)
+			break;
+		if (!ret)
+			addr = vma->vm_end;
+		ret = 0;
 	}
-	mmap_read_unlock(mm);
+	rl_hold_unlock(&w.hold);
 
 	rl_count(RL_C_walk_runs, 1);
 	rl_count(RL_C_walk_ns, ktime_get_ns() - t0);

@@ -374,35 +374,6 @@ static void rl_pt_reclaim_table(struct mm_struct *mm, unsigned long haddr,
 	rl_count(RL_C_pte_reclaim_bytes_freed, PAGE_SIZE);
 }
 
-/*
- * The most PTE tables one hold of the target's mmap lock looks at: then
- * the walk gives the lock up (and sooner, when someone waits for it), so a
- * fault or mmap of the target waits for one batch, not the walk (on 6.1
- * the walk holds the lock for write).  512 tables: 1 GiB of address
- * space, a few ms of walking.
- */
-#define RL_PT_HOLD_TABLES	512
-
-/*
- * Gives up the mmap lock after @held tables if that many were looked at
- * or someone waits, and takes it again; 1 if it was dropped (the VMAs may
- * have changed: the caller looks them up again), 0 if not, -EINTR on a
- * fatal signal (the lock is not held then).
- */
-static int rl_pt_hold_break(struct mm_struct *mm, unsigned int held)
-{
-	bool contended = mmap_lock_is_contended(mm);
-
-	if (held < RL_PT_HOLD_TABLES && !contended)
-		return 0;
-	rl_pt_mmap_unlock(mm);
-	rl_count(RL_C_pte_reclaim_lock_drops, 1);
-	if (contended)
-		rl_count(RL_C_pte_reclaim_lock_waited, 1);
-	cond_resched();
-	return rl_pt_mmap_lock_killable(mm) ? -EINTR : 1;
-}
-
 int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
 {
 	unsigned long start = req->whole_mm ? 0 : req->start;
@@ -410,11 +381,17 @@ int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
 	unsigned long addr = start;	/* where to look the VMAs up from */
 	unsigned long taddr, vend, next = 0;	/* first table not yet seen */
 	struct vm_area_struct *vma;
+	struct rl_lock_hold hold = {
+		.mm = mm,
+		.write = RL_PT_MMAP_WRITE,
+		.limit = req->hold_tables,
+		.drops = RL_C_pte_reclaim_lock_drops,
+		.waited = RL_C_pte_reclaim_lock_waited,
+	};
 	u64 t0 = ktime_get_ns();
-	unsigned int held = 0;	/* tables looked at in this hold */
-	int ret = 0, brk;
+	int ret = 0;
 
-	if (rl_pt_mmap_lock_killable(mm))
+	if (rl_hold_lock(&hold))
 		return -EINTR;
 	/* VMA by VMA from @addr, found again after each lock break */
 	while (addr < end && (vma = find_vma(mm, addr)) && vma->vm_start < end) {
@@ -438,13 +415,11 @@ int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
 			ret = rl_walk_should_stop(mm);
 			if (ret)
 				goto out;
-			brk = rl_pt_hold_break(mm, ++held);
-			if (brk < 0) {
-				ret = brk;
-				goto out_unlocked;
-			}
-			if (brk) {
-				held = 0;
+			ret = rl_hold_break(&hold);
+			if (ret < 0)
+				goto out;
+			if (ret) {
+				ret = 0;
 				addr = next;
 				break;
 			}
@@ -452,8 +427,7 @@ int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
 		}
 	}
 out:
-	rl_pt_mmap_unlock(mm);
-out_unlocked:
+	rl_hold_unlock(&hold);
 	rl_count(RL_C_pte_reclaim_runs, 1);
 	rl_count(RL_C_pte_reclaim_ns, ktime_get_ns() - t0);
 	return ret;

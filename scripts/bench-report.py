@@ -7,7 +7,8 @@ guest run and writes
   - OUTDIR/<kernel>.json (machine-readable, one file per kernel),
   - OUTDIR/pageout.png (x stock per size, with ranges),
     OUTDIR/pageout_split.png (where the time goes) and
-    OUTDIR/pte_reclaim.png (cost against its floor), with gnuplot,
+    OUTDIR/pte_reclaim.png (cost against its floor) and
+    OUTDIR/auto_vmpte.png (VmPTE over time, background mode), with gnuplot,
   - BENCHMARKS.md (the same table, dated, with the kernel versions).
 
 Usage: bench-report.py OUTDIR BENCHMARKS.md KVER RAW.jsonl [KVER RAW.jsonl ...]
@@ -35,6 +36,10 @@ TARGETS = [
     "VmPTE after pte_reclaim at or under upstream's 240 kB on the "
     "reference workload",
     "PTE-reclaim cost linear in the number of tables",
+    "longest fault stall during a 100k-table walk: one batch's time, not "
+    "the walk's (lock_hold_tables 512 against 0)",
+    "background mode keeps VmPTE near its floor on the PT_RECLAIM "
+    "workload within its 1% CPU budget",
 ]
 WIDE_PCT = 4.0		# a ratio's range wider than this is flagged
 
@@ -299,6 +304,70 @@ def upstream_report(release, r, lines, targets):
                                   r["module_freed"], fmt_ratio(r)))
 
 
+def stall_report(release, stall, lines, targets):
+    """The longest fault stall during a walk, lock given up or not."""
+    table = []
+    by = {}
+    for r in stall:
+        by[(r["walker"], r["hold_tables"])] = r
+        table.append([r["walker"], r["tables"], r["hold_tables"],
+                      "%.1f (%.1f..%.1f)" % (r["stall_ms"], r["stall_ms_min"],
+                                             r["stall_ms_max"]),
+                      "%.1f" % r["walk_ms"], "%.0f" % r["breaks"],
+                      timing(r)])
+    lines.append("longest stall of a faulting thread of the target while a "
+                 "walk runs (another thread maps and unmaps every ms); "
+                 "lock_hold_tables 0 keeps the mmap lock for the whole "
+                 "walk (as before #16), 512 gives it up every 512 tables "
+                 "and when someone waits; %d alternating rounds, medians"
+                 % stall[0]["rounds"])
+    lines.append(fmt_table(["walker", "tables", "lock_hold_tables",
+                            "stall ms", "walk ms", "lock breaks", "timing"],
+                           table))
+    lines.append("")
+    for walker in ("pte_reclaim", "cold"):
+        before, after = by.get((walker, 0)), by.get((walker, 512))
+        if before and after:
+            targets.append("%s: %s over %d tables: longest fault stall "
+                           "%.1f ms with the lock held all through, %.1f ms "
+                           "with lock_hold_tables 512 (walk %.0f -> %.0f ms)"
+                           % (release, walker, before["tables"],
+                              before["stall_ms"], after["stall_ms"],
+                              before["walk_ms"], after["walk_ms"]))
+
+
+def auto_report(release, auto, lines, targets):
+    """The PT_RECLAIM workload's VmPTE without and with the background
+    mode."""
+    table = []
+    for r in auto:
+        table.append([r["mode"], r["interval_ms"], r["steps"],
+                      "%.1f" % r["workload_secs"], r["vmpte_max_kb"],
+                      r["vmpte_end_kb"], r["tables_freed"], r["rounds"],
+                      r["budget_exhausted"],
+                      "%.3f%%" % (100 * r["cpu_share"]), timing(r)])
+    lines.append("background mode on upstream PT_RECLAIM's workload "
+                 "(populate 2 MiB, MADV_DONTNEED it; %d steps over fresh "
+                 "address space, then %s s idle), VmPTE sampled every "
+                 "second (bench/auto_vmpte.png); 'off' is the kernel alone "
+                 "(7.x: its own PT_RECLAIM); CPU share = the thread's busy "
+                 "ns / elapsed, budget 1%%" % (auto[0]["steps"], "3"))
+    lines.append(fmt_table(["mode", "interval ms", "steps", "workload s",
+                            "VmPTE max kB", "VmPTE end kB", "tables freed",
+                            "rounds", "budget exhausted", "CPU share",
+                            "timing"], table))
+    lines.append("")
+    by = {r["mode"]: r for r in auto}
+    if "off" in by and "auto" in by:
+        targets.append("%s: PT_RECLAIM workload VmPTE at the end: %d kB "
+                       "alone, %d kB with the background mode (max %d), "
+                       "its CPU share %.3f%%"
+                       % (release, by["off"]["vmpte_end_kb"],
+                          by["auto"]["vmpte_end_kb"],
+                          by["auto"]["vmpte_max_kb"],
+                          100 * by["auto"]["cpu_share"]))
+
+
 def kernel_report(kver, rows, targets):
     lines = []
     by = {}
@@ -317,6 +386,10 @@ def kernel_report(kver, rows, targets):
         pte_report(release, by["pte_reclaim"], lines, targets)
     for r in by.get("upstream", []):
         upstream_report(release, r, lines, targets)
+    if by.get("stall"):
+        stall_report(release, by["stall"], lines, targets)
+    if by.get("auto"):
+        auto_report(release, by["auto"], lines, targets)
     cov = by.get("coverage", [])
     if cov:
         lines.append("who frees the emptied tables (%d per case)" %
@@ -365,6 +438,7 @@ def charts(outdir, kernels):
         draw_pageout(outdir, tmp, kernels)
         draw_split(outdir, tmp, kernels)
         draw_pte(outdir, tmp, kernels)
+        draw_auto(outdir, tmp, kernels)
 
 
 def draw_pageout(outdir, tmp, kernels):
@@ -468,6 +542,45 @@ plot %s
 """ % (os.path.join(outdir, "pte_reclaim.png"), ", ".join(plots)))
 
 
+def draw_auto(outdir, tmp, kernels):
+    """VmPTE over time on the PT_RECLAIM workload, per kernel and mode."""
+    dat = os.path.join(tmp, "auto.dat")
+    plots = []
+    idx = 0
+    with open(dat, "w") as f:
+        for kver, rows in kernels:
+            for r in rows:
+                if r["kind"] != "auto" or not r.get("samples"):
+                    continue
+                f.write("# %s %s\n" % (kver, r["mode"]))
+                for t, kb in r["samples"]:
+                    f.write("%.1f %d\n" % (t, kb))
+                f.write("\n\n")
+                if r["mode"] == "auto":
+                    title = "%s, background mode (%d ms, 1%%)" % (
+                        short(kver), r["interval_ms"])
+                elif short(kver).startswith("7."):
+                    title = "%s alone (upstream PT_RECLAIM)" % short(kver)
+                else:
+                    title = "%s stock" % short(kver)
+                plots.append("'%s' index %d using 1:2 with lines lw 2 "
+                             "%s title '%s'" % (
+                                 dat, idx,
+                                 "dt 2" if r["mode"] == "off" else "",
+                                 title))
+                idx += 1
+    if not plots:
+        return
+    gnuplot("""set terminal pngcairo size 1100,650 noenhanced
+set output '%s'
+set title 'VmPTE over time on the PT_RECLAIM workload (instruction-counted s)'
+set xlabel 's'
+set ylabel 'VmPTE kB'
+set key below
+plot %s
+""" % (os.path.join(outdir, "auto_vmpte.png"), ", ".join(plots)))
+
+
 def ratio_fields(row):
     """The (name, median, min, max) of every compared ratio in a row."""
     out = []
@@ -479,7 +592,8 @@ def ratio_fields(row):
 
 
 def row_key(r):
-    return (r.get("kind"), r.get("size"), r.get("method"), r.get("tables"))
+    return (r.get("kind"), r.get("size"), r.get("method"), r.get("tables"),
+            r.get("walker"), r.get("hold_tables"), r.get("mode"))
 
 
 def compare(old_path, new_path):
@@ -546,7 +660,9 @@ def main():
         charts(outdir, [(k, rows) for k, rows, _ in kernels])
         chart_note = ("Charts: [pageout x stock](bench/pageout.png), "
                       "[where the time goes](bench/pageout_split.png), "
-                      "[pte_reclaim cost and floor](bench/pte_reclaim.png).")
+                      "[pte_reclaim cost and floor](bench/pte_reclaim.png), "
+                      "[VmPTE over time, background mode]"
+                      "(bench/auto_vmpte.png).")
     except (OSError, subprocess.CalledProcessError) as e:
         chart_note = "Charts: not drawn (%s)." % e
         print(chart_note)

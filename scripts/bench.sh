@@ -12,8 +12,9 @@
 # (bench_reclaim.c).  The reference workload's figure is VmPTE, not a
 # time, and it touches 50 GiB: it runs in a plain TCG boot beside it
 # (about 15 min under -icount, 3 on plain TCG), its rows marked so.
-# BENCH_GROUP=WORD runs only the benchmark groups whose name contains WORD
-# (pageout, probes, young, pte, upstream, reference); BENCH_KERNELS="6.12 7.x"
+# BENCH_GROUP="WORD..." runs only the benchmark groups whose name contains
+# a WORD (pageout, probes, young, pte, upstream, stall, auto, reference),
+# keeping the other groups' last results; BENCH_KERNELS="6.12 7.x"
 # only those matrix rows (the others keep their last results, dated).
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -30,10 +31,14 @@ if [ -n "$(rl_arm64_kvers)" ]; then
 	make -s -C "$RL_TOP" tests-bin TEST_ARCH=arm64 >/dev/null
 fi
 wanted() {	# wanted GROUP: whether BENCH_GROUP (if set) selects it
-	case $1 in *"${BENCH_GROUP:-}"*) true ;; *) false ;; esac
+	[ -n "${BENCH_GROUP:-}" ] || return 0
+	for w in $BENCH_GROUP; do
+		case $1 in *"$w"*) return 0 ;; esac
+	done
+	return 1
 }
 groups=
-for g in pageout probes young pte upstream; do
+for g in pageout probes young pte upstream stall auto; do
 	wanted $g && groups="$groups${groups:+,}$g"
 done
 tcg_groups=
@@ -93,6 +98,23 @@ for kn in $kernel_names; do
 		first=0
 	done
 done
+# With BENCH_GROUP, a kernel's rows of the groups not run come from its
+# last results.
+if [ -n "${BENCH_GROUP:-}" ]; then
+	for kver in $kvers; do
+		[ -r "$out/$kver.json" ] || continue
+		python3 - "$out/$kver.json" "$RL_LOGS/bench-$kver.all.jsonl" <<'EOF'
+import json, sys
+old = json.load(open(sys.argv[1]))["results"]
+new = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+kinds = {r["kind"] for r in new}
+with open(sys.argv[2], "a") as f:
+    for r in old:
+        if r["kind"] not in kinds:
+            f.write(json.dumps(r) + "\n")
+EOF
+	done
+fi
 # In the matrix's order; the rows BENCH_KERNELS left out keep their last
 # results.
 for kver in $(rl_matrix | awk '{ print $2 }'); do

@@ -129,6 +129,24 @@ smoke_reclaimctl() {
 	echo "$out" | sed 's/^/# /'
 	check "reclaimctl run --walker cold: exits 0 ($rc), walk_runs 1" \
 		sh -c '[ "$1" = 0 ] && echo "$2" | grep -q "^walk_runs 1$"' - "$rc" "$out"
+	out=$(reclaimctl run --cgroup / --walker pte_reclaim 2>&1) && rc=0 || rc=$?
+	echo "$out" | sed 's/^/# /'
+	n=$(echo "$out" | awk '$1 == "procs_walked" { print $2 }')
+	check "reclaimctl run --cgroup /: exits 0 ($rc), walked every user process (${n:-no} procs_walked)" \
+		sh -c '[ "$1" = 0 ] && [ "${2:-0}" -ge 2 ]' - "$rc" "$n"
+	reclaimctl run --pid $$ --walker pte_reclaim >/dev/null
+	out=$(reclaimctl auto --interval 100 --budget 2 2>&1) && rc=0 || rc=$?
+	echo "$out" | sed 's/^/# /'
+	check "reclaimctl auto --interval 100: exits 0, its thread runs" \
+		sh -c '[ "$1" = 0 ] && echo "$2" | grep -q "^thread_running yes$" &&
+			echo "$2" | grep -q "^auto_budget_pct 2$"' - "$rc" "$out"
+	sleep 1
+	out=$(reclaimctl auto --interval 0 --budget 1 2>&1) && rc=0 || rc=$?
+	echo "$out" | sed 's/^/# /'
+	r=$(echo "$out" | awk '$1 == "auto_rounds" { print $2 }')
+	check "reclaimctl auto --interval 0: exits 0, the thread is gone after ${r:-no} rounds" \
+		sh -c '[ "$1" = 0 ] && echo "$2" | grep -q "^thread_running no$" &&
+			[ "${3:-0}" -ge 2 ]' - "$rc" "$out" "$r"
 }
 
 # Kernel lockdown, simulated (an unsigned module cannot load under the real
@@ -145,7 +163,7 @@ smoke_lockdown() {
 		sh -c 'dmesg | grep -q "reclaimlab: kernel lockdown (simulated by test_lockdown=1): debugfs is read-only"'
 	check "lockdown: the load says what works and what does not" \
 		sh -c 'dmesg | grep -q "reclaimlab: works: the kretprobe counters" &&
-			dmesg | grep -q "reclaimlab: does not work: pid, range, walker"'
+			dmesg | grep -q "reclaimlab: does not work: pid, cgroup, range, walker"'
 	check "lockdown: no trigger file" [ ! -e $DBG/trigger ]
 	modes=$(stat -c %a $DBG/* | sort -u | tr '\n' ' ')
 	check "lockdown: every file is mode 0400 ($modes)" [ "$modes" = "400 " ]
@@ -153,11 +171,26 @@ smoke_lockdown() {
 	check "lockdown: writing pid is refused, not permitted ($out)" \
 		sh -c '[ "$1" != 0 ] && echo "$2" | grep -qi "not permitted"' - "$rc" "$out"
 	check "lockdown: pid unchanged (none)" [ "$(cat $DBG/pid)" = none ]
+	out=$(sh -c "echo 100 >$DBG/auto_interval_ms" 2>&1) && rc=0 || rc=$?
+	check "lockdown: the background mode cannot be started ($out), reads 0" \
+		sh -c '[ "$1" != 0 ] && [ "$(cat $2/auto_interval_ms)" = 0 ]' - "$rc" $DBG
 	./pageout_loop 1 >/dev/null
 	n=$(awk '$1 == "madv_calls" { print $2 }' $DBG/stats)
 	check "lockdown: the probes count and stats reads them (madv_calls ${n:-missing})" \
 		sh -c '[ -n "$1" ] && [ "$1" -gt 0 ]' - "$n"
 	unload
+}
+
+# The cgroup target: a trigger walks every process of a cgroup v2 and its
+# descendants, and no other (tests/guest/t_walker_cgroup.c).
+cgroup() {
+	load && timeout $TIMEOUT ./t_walker_cgroup
+}
+
+# The background mode: auto_interval_ms, its budget, its stop
+# (tests/guest/t_auto.c).
+auto() {
+	load && timeout $TIMEOUT ./t_auto
 }
 
 # Random and hostile writes to every debugfs file, under pageout load.
@@ -406,11 +439,11 @@ soak() {
 # make bench's guest side: BENCH lines for scripts/bench-report.py.
 bench() {
 	# shellcheck disable=SC2086
-	load && ./bench_reclaim $RL_ARGS
+	load && ./bench_reclaim $RL_ARGS && ./bench_servers $RL_ARGS
 }
 
 TESTS="smoke_symbols smoke_knobs smoke_probes smoke_walker smoke_pte
-	smoke_reclaimctl smoke_lockdown smoke_fuzz pte_races unmap_batched adv_races adv_module adv_swapfull
+	smoke_reclaimctl smoke_lockdown smoke_fuzz cgroup auto pte_races unmap_batched adv_races adv_module adv_swapfull
 	missing_symbol load_cycles"
 # The main job's walk-through, the benchmark and the soak run only when
 # asked for by name.

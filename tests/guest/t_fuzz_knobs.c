@@ -15,13 +15,15 @@
 static const char *const knobs[] = {
 	"pid", "range", "walker", "split", "batch", "unmap", "young",
 	"pte_reclaim_zero", "trigger", "stats", "probes", "last", "symbols",
+	"lock_hold_tables", "cgroup", "auto_interval_ms", "auto_budget_pct",
 };
 #define NR_KNOBS (int)(sizeof(knobs) / sizeof(knobs[0]))
 
 /* The settings a refused write must not change. */
 static const char *const settings[] = {
 	"pid", "range", "walker", "split", "batch", "unmap", "young",
-	"pte_reclaim_zero", "probes",
+	"pte_reclaim_zero", "probes", "lock_hold_tables", "cgroup",
+	"auto_interval_ms", "auto_budget_pct",
 };
 #define NR_SETTINGS (int)(sizeof(settings) / sizeof(settings[0]))
 
@@ -36,6 +38,8 @@ static const char *const corpus[] = {
 	"pte_reclaim\npageout", "[pageout]", "never", "partial", "always",
 	"on", "off", "On", "yes", "%s%s%s%n", "\xff\xfe\xfd", "\xc3\xa9",
 	"kernel", "batched", "Batched", "per_pte", "per-pte", "1\n1", "0\n", "none",
+	"/nope", "nope", "/proc", "/sys/fs/cgroup/cgroup.procs", "3600000",
+	"3600001", "100", "101", "200",
 };
 #define NR_CORPUS (int)(sizeof(corpus) / sizeof(corpus[0]))
 
@@ -86,7 +90,9 @@ static size_t make_value(char *buf, size_t max)
 static int errno_expected(int err)
 {
 	return err == EINVAL || err == ESRCH || err == EACCES || err == EPERM ||
-	       err == EINTR || err == ESPIPE;
+	       err == EINTR || err == ESPIPE ||
+	       /* cgroup paths */
+	       err == ENOENT || err == ENOTDIR || err == EOPNOTSUPP;
 }
 
 struct tally {
@@ -208,6 +214,10 @@ int main(int argc, char **argv)
 	request(0, NULL, 0, "pageout", PARTIAL, 512);
 	knob_write("pte_reclaim_zero", "0");
 	knob_write("probes", "on");
+	knob_write("lock_hold_tables", "512");
+	knob_write("cgroup", "none");
+	knob_write("auto_interval_ms", "0");
+	knob_write("auto_budget_pct", "1");
 	tap(!strcmp(knob_read("walker"), "[pageout] cold pte_reclaim") &&
 	    !strcmp(knob_read("probes"), "on"),
 	    "fuzz: the knobs take good values afterwards");

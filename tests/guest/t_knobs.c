@@ -220,6 +220,57 @@ static void test_pte_reclaim_zero(void)
 	expect_refused("pte_reclaim_zero", "", EINVAL);
 }
 
+static void test_lock_hold_tables(void)
+{
+	expect_value("lock_hold_tables", "0", "0");
+	expect_value("lock_hold_tables", "1", "1");
+	expect_value("lock_hold_tables", "1048576", "1048576");
+	expect_refused("lock_hold_tables", "1048577", EINVAL);
+	expect_refused("lock_hold_tables", "-1", EINVAL);
+	expect_refused("lock_hold_tables", "+5", EINVAL);
+	expect_refused("lock_hold_tables", "0x10", EINVAL);
+	expect_refused("lock_hold_tables", "", EINVAL);
+	expect_value("lock_hold_tables", "512", "512");
+}
+
+/* The background mode's knobs; t_auto runs it. */
+static void test_auto_knobs(void)
+{
+	expect_value("auto_budget_pct", "100", "100");
+	expect_refused("auto_budget_pct", "0", EINVAL);
+	expect_refused("auto_budget_pct", "101", EINVAL);
+	expect_refused("auto_budget_pct", "1.5", EINVAL);
+	expect_value("auto_budget_pct", "1", "1");
+	expect_refused("auto_interval_ms", "3600001", EINVAL);
+	expect_refused("auto_interval_ms", "-1", EINVAL);
+	expect_refused("auto_interval_ms", "1s", EINVAL);
+	expect_value("auto_interval_ms", "0", "0");
+}
+
+/* The cgroup target's errors; t_walker_cgroup runs it. */
+static void test_cgroup(void)
+{
+	static char longval[5000];
+	char self[32];
+
+	memset(longval, '/', sizeof(longval));
+	expect_refused_at("cgroup", longval, sizeof(longval), -1, EINVAL);
+
+	expect_refused("cgroup", "/rl-no-such-cgroup", ENOENT);
+	expect_refused("cgroup", "relative", EINVAL);
+	expect_refused("cgroup", "/sys/fs/cgroup/cgroup.procs", ENOTDIR);
+	expect_refused("cgroup", "", EINVAL);
+	tap(!strcmp(knob_read("cgroup"), "none"),
+	    "cgroup: still none after the refused writes");
+	expect_value("cgroup", "/", "/");
+	tap(!strcmp(knob_read("pid"), "none"),
+	    "cgroup: setting it clears pid");
+	snprintf(self, sizeof(self), "%d", getpid());
+	expect_value("pid", self, self);
+	tap(!strcmp(knob_read("cgroup"), "none"),
+	    "cgroup: setting pid clears it");
+}
+
 static void test_write_only_and_read_only(void)
 {
 	const char *walkers[] = { "pageout", "cold", "pte_reclaim" };
@@ -350,6 +401,13 @@ int main(void)
 	tap(!strcmp(knob_read("probes"), "on"), "probes: on at load");
 	tap(!strcmp(knob_read("pte_reclaim_zero"), "0"),
 	    "pte_reclaim_zero: 0 by default");
+	tap(!strcmp(knob_read("lock_hold_tables"), "512"),
+	    "lock_hold_tables: 512 by default");
+	tap(!strcmp(knob_read("cgroup"), "none"), "cgroup: none by default");
+	tap(!strcmp(knob_read("auto_interval_ms"), "0"),
+	    "auto_interval_ms: 0 (off) by default");
+	tap(!strcmp(knob_read("auto_budget_pct"), "1"),
+	    "auto_budget_pct: 1 by default");
 
 	test_pid();
 	test_range(user_end);
@@ -359,6 +417,9 @@ int main(void)
 	test_choice("young", youngs, 2, "batched");
 	test_batch();
 	test_pte_reclaim_zero();
+	test_lock_hold_tables();
+	test_auto_knobs();
+	test_cgroup();
 	test_write_only_and_read_only();
 	test_stats_and_probes();
 	return rl_failures ? 1 : 0;

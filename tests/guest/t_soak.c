@@ -8,7 +8,8 @@
  * is killed and replaced now and then.
  *
  * Two phases in one boot, the same workload in each: first the stock
- * kernel alone (no walker), then the walkers.  After each, with every
+ * kernel alone (no walker), then the walkers, with the background mode
+ * (auto_interval_ms 500) on beside them.  After each, with every
  * target gone: swap slots are back, every target found its data intact,
  * no walker run failed, and the page-table pages that belong to no
  * process (PageTables minus every process's VmPTE) did not grow in the
@@ -26,6 +27,8 @@
 #define SOAK_LEN (16UL << 20)
 #define SPARSE_TABLES 128UL
 #define SPARSE_LEN (SPARSE_TABLES * PMD_SZ)
+/* the background mode's interval in the walkers' phase */
+#define SOAK_AUTO_MS "500"
 /* kB the unowned page tables may move beyond the stock phase's drift */
 #define PT_NOISE_KB 16
 
@@ -192,6 +195,7 @@ struct soak_phase {
 	int stock_only;		/* no walker at all */
 	const char *only;	/* one walker only, or NULL for all */
 	long runs, failed, targets, bad_reports;
+	long long auto_rounds, auto_visited;	/* the background mode's */
 	struct soak_state before, after;
 };
 
@@ -206,6 +210,11 @@ static void run_phase(struct soak_phase *ph, unsigned int seed)
 		die("pipe");
 	fcntl(fds[0], F_SETFL, O_NONBLOCK);
 	soak_state(&ph->before);
+	/* the walkers' phase runs the background mode beside the triggers */
+	ph->auto_rounds = -field_in(RL_DIR "stats", "auto_rounds");
+	ph->auto_visited = -field_in(RL_DIR "stats", "auto_mms_visited");
+	if (!ph->stock_only)
+		knob_write("auto_interval_ms", SOAK_AUTO_MS);
 	while (now() - t0 < ph->secs) {
 		struct run r;
 
@@ -257,6 +266,9 @@ static void run_phase(struct soak_phase *ph, unsigned int seed)
 	close(fds[0]);
 	close(fds[1]);
 	knob_write("pte_reclaim_zero", "0");
+	knob_write("auto_interval_ms", "0");
+	ph->auto_rounds += field_in(RL_DIR "stats", "auto_rounds");
+	ph->auto_visited += field_in(RL_DIR "stats", "auto_mms_visited");
 	soak_state(&ph->after);
 }
 
@@ -281,6 +293,10 @@ static void check_phase(const struct soak_phase *ph)
 	tap(ph->failed == 0 && (ph->stock_only || ph->runs > 0),
 	    "soak %s: %ld walker runs, %ld failed", ph->name, ph->runs,
 	    ph->failed);
+	tap(ph->stock_only ? ph->auto_rounds == 0 : ph->auto_rounds > 0,
+	    "soak %s: the background mode %s (%lld rounds, %lld mms walked)",
+	    ph->name, ph->stock_only ? "stayed off" : "ran beside the walkers",
+	    ph->auto_rounds, ph->auto_visited);
 	tap(ph->targets > 0 && ph->bad_reports == 0,
 	    "soak %s: every one of %ld targets found its data intact (%ld reports)",
 	    ph->name, ph->targets, ph->bad_reports);

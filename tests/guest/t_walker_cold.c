@@ -9,8 +9,11 @@
  * batch is cleared (a second walk finds none); contiguous blocks counted
  * on arm64 contpte.
  *
+ * hold: a cold walk over 16k PMDs under faults and mmaps gives the mmap
+ * lock up every lock_hold_tables PMDs and still looks at every PTE once.
+ *
  * ./t_walker_cold [WORD]: only the groups whose name contains WORD (cold,
- * young).
+ * young, hold).
  */
 #include "walker_lib.h"
 
@@ -223,6 +226,47 @@ static void young_case(int kb, int pte_mapped, const char *mode)
 	munmap(p, REGION);
 }
 
+/*
+ * hold: a cold walk over 16k PMDs, one small page in each, while threads
+ * fault and mmap: the walk gives the mmap lock up every lock_hold_tables
+ * PMDs (or when someone waits) and, finding its VMA again after each
+ * break, looks at every PTE of the range exactly once.
+ */
+#define HOLD_PMDS 16384UL
+
+static void hold_case(void)
+{
+	char *p = map_sparse(HOLD_PMDS * PMD_SZ);
+	struct hold_load h;
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < HOLD_PMDS; i++)
+		p[i * PMD_SZ] = (char)(i | 1);
+	hold_start(&h, 1000);
+	walk(0, p, HOLD_PMDS * PMD_SZ, "cold", PARTIAL, 512, &r);
+	hold_stop(&h);
+	diag_walk("hold", &r);
+	diag("hold: the cold walk took %.1f ms; the faulting thread's longest stall %.1f ms over %ld faults (%ld mmap/munmap)",
+	     r.elapsed_ns / 1e6, h.longest * 1e3, h.faults, h.maps);
+	tap(r.rc == 0 && r.result == 0 &&
+	    W(&r, lock_drops) >= (long long)(HOLD_PMDS / 512),
+	    "hold: the cold walk gave the mmap lock up %lld times (want >= %lu: every 512 PMDs), %lld of them because someone waited",
+	    W(&r, lock_drops), HOLD_PMDS / 512, W(&r, lock_waited));
+	tap(W(&r, ptes_scanned) == (long long)(HOLD_PMDS * 512) &&
+	    W(&r, young_cleared) == (long long)HOLD_PMDS,
+	    "hold: every PTE looked at once across the breaks (%lld of %lu), every page made old (%lld of %lu)",
+	    W(&r, ptes_scanned), HOLD_PMDS * 512, W(&r, young_cleared),
+	    HOLD_PMDS);
+	for (i = 0; i < HOLD_PMDS; i++)
+		if (p[i * PMD_SZ] != (char)(i | 1))
+			break;
+	tap(i == HOLD_PMDS && h.faults > 0,
+	    "hold: every page reads back (%zu of %lu), the faulting thread ran (%ld faults)",
+	    i, HOLD_PMDS, h.faults);
+	munmap(p, HOLD_PMDS * PMD_SZ);
+}
+
 /* ------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
@@ -239,6 +283,8 @@ int main(int argc, char **argv)
 		young_case(e.cut_kb, e.cut_pte, "batched");
 		young_case(e.cut_kb, e.cut_pte, "per_pte");
 	}
+	if (want("hold"))
+		hold_case();
 
 	return walker_end("t_walker_cold", &e, rl_failures);
 }

@@ -9,6 +9,7 @@
 #define WALKER_LIB_H
 
 #include "rltest.h"
+#include <pthread.h>
 #include "thp.h"
 
 #define REGION (8UL << 20)		/* per-size cases: 4 PMDs */
@@ -93,6 +94,20 @@ void walk(pid_t pid, const void *start, size_t len, const char *walker,
 
 void diag_walk(const char *name, const struct run *r);
 void check_run(const char *name, const struct run *r, int batch);
+
+/* Load on the mmap lock during a long walk (lib/hold_lib.c) */
+struct hold_load {
+	char *p;
+	volatile int stop, measuring;
+	int map_sleep_us;	/* between two mmap/munmap pairs */
+	volatile double longest;	/* the fault thread's longest stall, s */
+	volatile long faults, maps;
+	pthread_t fault_thread, map_thread;
+};
+
+void hold_start(struct hold_load *h, int map_sleep_us);
+void hold_stop(struct hold_load *h);
+char *hold_sparse_tables(size_t tables);
 
 /* The batched unmap (lib/unmap_lib.c) */
 
