@@ -144,8 +144,8 @@ RL_COUNTER(auto_mms_unchanged)		/* mms passed over: page-table bytes
 					 * not grown since the last visit
 					 */
 RL_COUNTER(auto_tables_freed)		/* PTE tables they freed */
-RL_COUNTER(auto_ns)			/* ns spent walking (what the budget
-					 * counts)
+RL_COUNTER(auto_ns)			/* the thread's CPU time, ns (what the
+					 * budget counts)
 					 */
 RL_COUNTER(auto_budget_exhausted)	/* rounds that stopped on the budget,
 					 * the rest carried over

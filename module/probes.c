@@ -24,12 +24,14 @@
 #include "reclaimlab.h"
 #include "compat.h"
 #include "pgwalk.h"
+#include "rl_trace.h"
 
 /* Enough for every CPU to be inside several preemptible probed calls. */
 #define RL_PROBE_MAXACTIVE 128
 
 struct rl_madv_call {
 	u64 start_ns;
+	bool pageout;
 };
 
 struct rl_ttu_call {
@@ -50,6 +52,7 @@ static int rl_madv_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	const struct rl_madvise_walk_private *priv = walk->private;
 
 	call->start_ns = ktime_get_ns();
+	call->pageout = priv->pageout;
 	rl_count(RL_C_madv_calls, 1);
 	rl_count(priv->pageout ? RL_C_madv_pageout_calls :
 				 RL_C_madv_cold_calls, 1);
@@ -59,8 +62,10 @@ static int rl_madv_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 static int rl_madv_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct rl_madv_call *call = (void *)ri->data;
+	u64 ns = ktime_get_ns() - call->start_ns;
 
-	rl_count(RL_C_madv_ns, ktime_get_ns() - call->start_ns);
+	rl_count(RL_C_madv_ns, ns);
+	trace_madvise_pmd(call->pageout, ns);
 	return 0;
 }
 
@@ -139,7 +144,7 @@ static int rl_ttu_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct rl_ttu_call *call = (void *)ri->data;
 	struct folio *folio = call->folio;
 	struct vm_area_struct *vma = call->vma;
-	unsigned long end;
+	unsigned long end, mapped;
 
 	rl_count(RL_C_ttu_ns, ktime_get_ns() - call->start_ns);
 	if (!regs_return_value(regs)) {
@@ -161,8 +166,12 @@ static int rl_ttu_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	 */
 	/* The folio's pages lie at most its size beyond @address. */
 	end = min(vma->vm_end, call->address + folio_size(folio));
-	if (rl_pages_still_mapped(vma->vm_mm, call->address, end, folio))
+	mapped = rl_pages_still_mapped(vma->vm_mm, call->address, end, folio);
+	if (mapped) {
 		rl_count(RL_C_ttu_large_left_mapped, 1);
+		trace_ttu_left_mapped(vma->vm_mm, call->address,
+				      folio_order(folio), mapped);
+	}
 	return 0;
 }
 

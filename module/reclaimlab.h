@@ -22,6 +22,15 @@
 void rl_count(enum rl_counter c, u64 n);
 void rl_stats_read(u64 *values);
 u64 rl_stat_total(enum rl_counter c);
+const char *rl_counter_name(enum rl_counter c);
+
+/* trace.c: count an outcome and trace it (rl_trace.h) */
+struct folio;
+void rl_folio_event(enum rl_counter outcome, unsigned long addr,
+		    struct folio *folio, unsigned int nr);
+void rl_folio_event_at(enum rl_counter outcome, unsigned long addr,
+		       unsigned long pfn, unsigned int order, unsigned int nr);
+void rl_table_event(enum rl_counter outcome, unsigned long haddr);
 void rl_stats_reset(void);
 void rl_counters_show(struct seq_file *m, const u64 *values);
 

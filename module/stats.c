@@ -25,6 +25,11 @@ static const char *const rl_counter_names[] = {
 #undef RL_COUNTER
 };
 
+const char *rl_counter_name(enum rl_counter c)
+{
+	return c < RL_NR_COUNTERS ? rl_counter_names[c] : "?";
+}
+
 void rl_count(enum rl_counter c, u64 n)
 {
 	this_cpu_add(rl_pcpu.v[c], n);

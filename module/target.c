@@ -16,6 +16,7 @@
 #include <linux/sched/task.h>
 #include "reclaimlab.h"
 #include "compat.h"
+#include "rl_trace.h"
 
 const char *const rl_walker_names[] = { "pageout", "cold", "pte_reclaim" };
 const char *const rl_split_names[] = { "never", "partial", "always" };
@@ -320,6 +321,9 @@ int rl_trigger(void)
 		cgroup_get(req.cgrp);
 	rl_last.result = ret;
 	rl_last.valid = true;
+	trace_walk_run(&req, req.pid ? pid_nr(req.pid) : 0,
+		       req.cgrp ? cgroup_id(req.cgrp) : 0, ret,
+		       rl_last.elapsed_ns, rl_last.delta);
 out:
 	rl_put_request(&req);
 	mutex_unlock(&rl_trigger_lock);

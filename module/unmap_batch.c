@@ -379,10 +379,10 @@ bool rl_unmap_batch(struct rl_unmap_batch *b)
 		rl_count(RL_C_unmap_ns, ktime_get_ns() - t0);
 	}
 	if (reason) {
-		rl_count(reason, 1);
+		rl_folio_event(reason, b->addr, b->folio, b->nr);
 		return false;
 	}
-	rl_count(RL_C_unmap_batched, 1);
+	rl_folio_event(RL_C_unmap_batched, b->addr, b->folio, b->nr);
 	rl_count(RL_C_unmap_batched_ptes, b->nr);
 	if (!folio_test_swapbacked(b->folio))
 		rl_count(RL_C_unmap_lazyfree, 1);

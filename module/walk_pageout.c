@@ -136,8 +136,12 @@ static int rl_split_skip_reason(struct rl_walk *w, struct folio *folio,
 	return -1;
 }
 
-/* Isolates or deactivates @folio, whose young bits are already clear. */
-static void rl_act(struct rl_walk *w, struct folio *folio)
+/*
+ * Isolates or deactivates @folio (@nr PTEs from @addr), whose young bits
+ * are already clear.  False if it is not on an LRU list (counted).
+ */
+static bool rl_act(struct rl_walk *w, struct folio *folio,
+		   unsigned long addr, unsigned int nr)
 {
 	folio_clear_referenced(folio);
 	if (!w->pageout) {
@@ -147,29 +151,36 @@ static void rl_act(struct rl_walk *w, struct folio *folio)
 		list_add(&folio->lru, &w->isolated);
 		rl_count(RL_C_walk_isolated, 1);
 	} else {
-		rl_count(RL_C_walk_skip_not_lru, 1);
+		rl_folio_event(RL_C_walk_skip_not_lru, addr, folio, nr);
+		return false;
 	}
+	return true;
 }
 
 /*
- * Splits @folio into small pages and drops the reference the caller took
- * before dropping its page-table lock.  Called with nothing but the mmap
- * lock held; takes the folio lock only if free, so the walk never waits
- * on it.  True if the folio was split.
+ * Splits @folio (@nr PTEs of it from @addr) into small pages and drops
+ * the reference the caller took before dropping its page-table lock.
+ * Called with nothing but the mmap lock held; takes the folio lock only
+ * if free, so the walk never waits on it.  True if the folio was split.
  */
-static bool rl_split_and_put(struct folio *folio)
+static bool rl_split_and_put(struct folio *folio, unsigned long addr,
+			     unsigned int nr)
 {
+	unsigned long pfn = folio_pfn(folio);
+	unsigned int order = folio_order(folio);
 	int err;
 
 	if (!folio_trylock(folio)) {
 		folio_put(folio);
-		rl_count(RL_C_walk_skip_folio_locked, 1);
+		rl_folio_event_at(RL_C_walk_skip_folio_locked, addr, pfn, order,
+				  nr);
 		return false;
 	}
 	err = rl_split_folio(folio);
 	folio_unlock(folio);
 	folio_put(folio);
-	rl_count(err ? RL_C_walk_split_failed : RL_C_walk_split, 1);
+	rl_folio_event_at(err ? RL_C_walk_split_failed : RL_C_walk_split, addr,
+			  pfn, order, nr);
 	return !err;
 }
 
@@ -226,28 +237,28 @@ static bool rl_handle_run(struct rl_walk *w, struct folio *folio, pte_t *pte,
 
 	reason = rl_skip_reason(w, folio, large ? folio_nr_pages(folio) : 1);
 	if (reason >= 0) {
-		rl_count(reason, 1);
+		rl_folio_event(reason, addr, folio, nr);
 		return false;
 	}
 	/* Revalidate a large folio under its lock: no one may be splitting it. */
 	if (large && !folio_trylock(folio)) {
-		rl_count(RL_C_walk_skip_folio_locked, 1);
+		rl_folio_event(RL_C_walk_skip_folio_locked, addr, folio, nr);
 		return false;
 	}
 	if (large && rl_folio_mapcount(folio) != folio_nr_pages(folio)) {
-		rl_count(RL_C_walk_skip_shared, 1);
+		rl_folio_event(RL_C_walk_skip_shared, addr, folio, nr);
 		goto unlock;
 	}
 	if (large && rl_unmaps_batched(w, folio)) {
 		/* its PTEs go in one step: no young bits to clear first */
 		folio_clear_referenced(folio);
 		if (!rl_folio_isolate_lru(folio)) {
-			rl_count(RL_C_walk_skip_not_lru, 1);
+			rl_folio_event(RL_C_walk_skip_not_lru, addr, folio, nr);
 			goto unlock;
 		}
 		list_add(&folio->lru, &w->isolated);
 		rl_count(RL_C_walk_isolated, 1);
-		rl_count(RL_C_walk_large_whole, 1);
+		rl_folio_event(RL_C_walk_large_whole, addr, folio, nr);
 		return true;
 	}
 	if (w->req->young == RL_YOUNG_PER_PTE)
@@ -259,9 +270,8 @@ static bool rl_handle_run(struct rl_walk *w, struct folio *folio, pte_t *pte,
 		rl_defer_flush(w, rl_young_span_start(addr),
 			       rl_young_span_end(addr + nr * PAGE_SIZE));
 	}
-	rl_act(w, folio);
-	if (large)
-		rl_count(RL_C_walk_large_whole, 1);
+	if (rl_act(w, folio, addr, nr) && large)
+		rl_folio_event(RL_C_walk_large_whole, addr, folio, nr);
 unlock:
 	if (large)
 		folio_unlock(folio);
@@ -356,7 +366,7 @@ again:
 			reason = rl_split_skip_reason(w, folio,
 						      folio_nr_pages(folio));
 		if (reason >= 0) {
-			rl_count(reason, 1);
+			rl_folio_event(reason, addr, folio, nr);
 		} else {
 			folio_get(folio);
 			stop->split = folio;
@@ -416,7 +426,7 @@ static void rl_walk_ptes(struct rl_walk *w, pmd_t *pmd, unsigned long addr,
 		 * address again (small pages now), or, if the split failed,
 		 * leave the folio as it is and go on past it.
 		 */
-		if (!rl_split_and_put(stop.split)) {
+		if (!rl_split_and_put(stop.split, addr, stop.nr)) {
 			rl_count(RL_C_walk_ptes_scanned, stop.nr);
 			addr += stop.nr * PAGE_SIZE;
 		}
@@ -431,6 +441,8 @@ static bool rl_walk_pmd_huge(struct rl_walk *w, pmd_t *pmd,
 			     unsigned long addr, unsigned long end)
 {
 	bool whole = end - addr == PMD_SIZE;
+	/* the pages the PMD maps in the range */
+	unsigned int nr = (end - addr) >> PAGE_SHIFT;
 	struct folio *folio;
 	spinlock_t *ptl;	/* the PMD's */
 	int reason;
@@ -448,28 +460,29 @@ static bool rl_walk_pmd_huge(struct rl_walk *w, pmd_t *pmd,
 		else
 			reason = rl_split_skip_reason(w, folio, 1);
 		if (reason >= 0) {
-			rl_count(reason, 1);
+			rl_folio_event(reason, addr, folio, nr);
 			spin_unlock(ptl);
 			return true;
 		}
 		folio_get(folio);
 		spin_unlock(ptl);
-		rl_split_and_put(folio);
+		rl_split_and_put(folio, addr, nr);
 		return false;
 	}
 
 	/* A PMD mapping counts once in folio_mapcount(). */
 	reason = rl_skip_reason(w, folio, 1);
 	if (reason >= 0) {
-		rl_count(reason, 1);
+		rl_folio_event(reason, addr, folio, nr);
 	} else {
 		if (rl_pmdp_test_and_clear_young(w->vma, addr, pmd)) {
 			rl_count(RL_C_walk_young_cleared, 1);
 			rl_defer_flush(w, addr, end);
 		}
-		rl_act(w, folio);
-		rl_count(RL_C_walk_large_whole, 1);
-		rl_count(RL_C_walk_pmd_whole, 1);
+		if (rl_act(w, folio, addr, nr)) {
+			rl_folio_event(RL_C_walk_large_whole, addr, folio, nr);
+			rl_count(RL_C_walk_pmd_whole, 1);
+		}
 	}
 	rl_flush_pending(w);
 	spin_unlock(ptl);

@@ -333,7 +333,7 @@ static void rl_pt_reclaim_table(struct mm_struct *mm, unsigned long haddr,
 
 	rl_pt_span_of(mm, haddr, zero_pages, &span);
 	if (!span.supported) {
-		rl_count(RL_C_pte_reclaim_skip_vma, 1);
+		rl_table_event(RL_C_pte_reclaim_skip_vma, haddr);
 		return;
 	}
 
@@ -341,22 +341,22 @@ static void rl_pt_reclaim_table(struct mm_struct *mm, unsigned long haddr,
 	pte = rl_pte_map(pmd, haddr, &mapped);
 	if (!rl_pte_mapped(pte)) {
 		/* the PMD changed since it was read */
-		rl_count(RL_C_pte_reclaim_skip_busy, 1);
+		rl_table_event(RL_C_pte_reclaim_skip_busy, haddr);
 		return;
 	}
 	state = rl_pt_state_of(pte, span.zero_ok);
 	pte_unmap(pte);
 	if (state == RL_PT_USED) {
-		rl_count(RL_C_pte_reclaim_skip_not_empty, 1);
+		rl_table_event(RL_C_pte_reclaim_skip_not_empty, haddr);
 		return;
 	}
 	if (span.keep_uffd) {
-		rl_count(RL_C_pte_reclaim_skip_vma, 1);
+		rl_table_event(RL_C_pte_reclaim_skip_vma, haddr);
 		return;
 	}
 
 	if (!rl_pt_rmap_trylock(&span)) {
-		rl_count(RL_C_pte_reclaim_skip_busy, 1);
+		rl_table_event(RL_C_pte_reclaim_skip_busy, haddr);
 		return;
 	}
 	rl_mmu_clear_start(&range, mm, haddr, haddr + PMD_SIZE);
@@ -367,10 +367,10 @@ static void rl_pt_reclaim_table(struct mm_struct *mm, unsigned long haddr,
 	rl_pt_rmap_unlock(&span, span.nr_rmap);
 
 	if (reason >= 0) {
-		rl_count(reason, 1);
+		rl_table_event(reason, haddr);
 		return;
 	}
-	rl_count(RL_C_pte_reclaim_tables_freed, 1);
+	rl_table_event(RL_C_pte_reclaim_tables_freed, haddr);
 	rl_count(RL_C_pte_reclaim_bytes_freed, PAGE_SIZE);
 }
 

@@ -216,6 +216,28 @@ def probes_report(release, probes, lines, targets):
     lines.append("")
 
 
+def trace_report(release, rows, lines, targets):
+    """The trace events' cost: off against on, probes on."""
+    table = []
+    for r in rows:
+        table.append([r["path"], r["size"], "%.3f" % r["off_secs"],
+                      "%.3f" % r["on_secs"], "%+.2f%%" % r["overhead_pct"],
+                      "%+.2f%% .. %+.2f%%" % (r["overhead_pct_min"],
+                                              r["overhead_pct_max"]),
+                      r["bad_pages"], timing(r)])
+        targets.append("%s: trace events on, %s %s: %+.2f%% median of %d "
+                       "pairs" % (release, r["path"], r["size"],
+                                  r["overhead_pct"], r["pairs"]))
+    lines.append("trace events: %d MiB paged out, %d pairs of runs with "
+                 "the reclaimlab events off and on (probes on, order "
+                 "alternating); with them off the cost is the probes "
+                 "row's above" % (rows[0]["mib"], rows[0]["pairs"]))
+    lines.append(fmt_table(["path", "size", "off secs", "on secs",
+                            "overhead", "range", "bad pages", "timing"],
+                           table))
+    lines.append("")
+
+
 def young_report(release, young, lines, targets):
     """Young clearing: each method against the walker's batch, per round."""
     by = {r["method"]: r for r in young}
@@ -380,6 +402,8 @@ def kernel_report(kver, rows, targets):
         pageout_report(release, by["pageout"], lines, targets)
     if by.get("probes"):
         probes_report(release, by["probes"], lines, targets)
+    if by.get("trace_events"):
+        trace_report(release, by["trace_events"], lines, targets)
     if by.get("young"):
         young_report(release, by["young"], lines, targets)
     if by.get("pte_reclaim"):
@@ -556,13 +580,14 @@ def draw_auto(outdir, tmp, kernels):
                 for t, kb in r["samples"]:
                     f.write("%.1f %d\n" % (t, kb))
                 f.write("\n\n")
+                name = short(kver) + (" arm64" if "arm64" in kver else "")
                 if r["mode"] == "auto":
                     title = "%s, background mode (%d ms, 1%%)" % (
-                        short(kver), r["interval_ms"])
-                elif short(kver).startswith("7."):
-                    title = "%s alone (upstream PT_RECLAIM)" % short(kver)
+                        name, r["interval_ms"])
+                elif name.startswith("7."):
+                    title = "%s alone (upstream PT_RECLAIM)" % name
                 else:
-                    title = "%s stock" % short(kver)
+                    title = "%s stock" % name
                 plots.append("'%s' index %d using 1:2 with lines lw 2 "
                              "%s title '%s'" % (
                                  dat, idx,
@@ -593,6 +618,7 @@ def ratio_fields(row):
 
 def row_key(r):
     return (r.get("kind"), r.get("size"), r.get("method"), r.get("tables"),
+            r.get("path"),
             r.get("walker"), r.get("hold_tables"), r.get("mode"))
 
 

@@ -13,7 +13,8 @@
 # time, and it touches 50 GiB: it runs in a plain TCG boot beside it
 # (about 15 min under -icount, 3 on plain TCG), its rows marked so.
 # BENCH_GROUP="WORD..." runs only the benchmark groups whose name contains
-# a WORD (pageout, probes, young, pte, upstream, stall, auto, reference),
+# a WORD (pageout, probes, trace, young, pte, upstream, stall, auto,
+# reference),
 # keeping the other groups' last results; BENCH_KERNELS="6.12 7.x"
 # only those matrix rows (the others keep their last results, dated).
 set -eu
@@ -38,15 +39,16 @@ wanted() {	# wanted GROUP: whether BENCH_GROUP (if set) selects it
 	return 1
 }
 groups=
-for g in pageout probes young pte upstream stall auto; do
+for g in pageout probes trace young pte upstream stall auto; do
 	wanted $g && groups="$groups${groups:+,}$g"
 done
 tcg_groups=
 wanted reference && tcg_groups=reference
 [ -n "$groups$tcg_groups" ] ||
 	rl_die "BENCH_GROUP=${BENCH_GROUP:-} selects no group"
+# one line: the case patterns below match " $kver " in " $kvers "
 kvers=$(rl_matrix | awk -v only="${BENCH_KERNELS:-}" \
-	'only == "" || index(" " only " ", " " $1 " ") { print $2 }')
+	'only == "" || index(" " only " ", " " $1 " ") { print $2 }' | tr '\n' ' ')
 for kver in $kvers; do
 	make -s -C "$RL_TOP" module KVER="$kver" >/dev/null
 done

@@ -13,6 +13,8 @@
  *               where DAMON is, DAMOS pageout; where mTHP is, 256 MiB of
  *               64 KiB folios by stock, the walker and unmap batched;
  *   probes      stock MADV_PAGEOUT with the kretprobes off and on;
+ *   trace       the trace events off and on: stock MADV_PAGEOUT (small
+ *               pages, a large size) and the walker (the large size);
  *   pte_reclaim 1k, 10k and 100k empty tables;
  *   upstream    side by side with upstream PT_RECLAIM (7.x): the kernel
  *               freeing tables on MADV_DONTNEED of whole 2 MiB against
@@ -530,6 +532,77 @@ static void bench_probes(int large_kb)
 	}
 }
 
+/*
+ * The trace events' cost (issue 17): the same pairs with the probes on,
+ * the reclaimlab events off and on, for stock MADV_PAGEOUT (madvise_pmd
+ * per PMD) and the walker (walk_folio per folio, walk_run); the trace
+ * buffer is cleared before each run.
+ */
+#define TRACEFS "/sys/kernel/tracing/"
+
+static double walker_secs(int kb, uint64_t seed, size_t *bad)
+{
+	char *p = populate(PAGEOUT_LEN, kb, 0, seed);
+	struct run r;
+
+	walk(0, p, PAGEOUT_LEN, "pageout", PARTIAL, 512, &r);
+	*bad += verify(p, PAGEOUT_LEN, seed) + (r.rc || r.result);
+	munmap(p, PAGEOUT_LEN);
+	return r.secs;
+}
+
+static int events_set(int on)
+{
+	int fd = open(TRACEFS "trace", O_WRONLY | O_TRUNC);
+
+	if (fd >= 0)
+		close(fd);
+	return write_bytes(TRACEFS "events/reclaimlab/enable", on ? "1" : "0",
+			   1, -1);
+}
+
+static void bench_trace_events(int large_kb)
+{
+	static const char *const path[] = { "stock", "walker" };
+	int sizes[] = { 4, large_kb }, i, rep, k, on;
+	long long buffer_kb;
+
+	if (events_set(0)) {
+		tap(0, "bench trace events: no %sevents/reclaimlab/ (%s)",
+		    TRACEFS, strerror(errno));
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		int kb = sizes[i ? 1 : 0], walker = i == 2;
+		struct series pct = { 0 };
+		double t[2], off = 0, ons = 0;
+		size_t bad = 0;
+
+		for (rep = 0; rep < PROBE_PAIRS; rep++) {
+			for (k = 0; k < 2; k++) {
+				on = (rep + k) % 2;
+				events_set(on);
+				t[on] = (walker ? walker_secs : stock_secs)(kb,
+					(on ? 0x0e00 : 0x0f00) + rep, &bad);
+			}
+			off += t[0];
+			ons += t[1];
+			series_add(&pct, (t[1] / t[0] - 1) * 100);
+		}
+		buffer_kb = file_num(TRACEFS "buffer_size_kb");
+		events_set(0);
+		printf("BENCH {\"kind\": \"trace_events\", \"path\": \"%s\", \"size\": \"%s\", \"mib\": %lu, \"pairs\": %d, \"icount\": %s, \"off_secs\": %.6f, \"on_secs\": %.6f, \"buffer_kb\": %lld",
+		       path[walker], size_name(kb), PAGEOUT_LEN >> 20,
+		       PROBE_PAIRS, icount ? "true" : "false", off, ons,
+		       buffer_kb);
+		json_series("overhead_pct", "%.2f", &pct);
+		printf(", \"bad_pages\": %zu}\n", bad);
+		tap(!bad, "bench trace events, %s %s: median overhead of the events on %+.1f%% (%+.1f%% to %+.1f%%) over %d pairs, memory identical",
+		    path[walker], size_name(kb), series_median(&pct),
+		    series_min(&pct), series_max(&pct), PROBE_PAIRS);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* PTE-table reclaim                                                   */
 
@@ -821,6 +894,8 @@ int main(int argc, char **argv)
 		bench_pageout(&e);
 	if (want("probes"))
 		bench_probes(have_mthp() ? 64 : 2048);
+	if (want("trace"))
+		bench_trace_events(have_mthp() ? 64 : 2048);
 	if (want("young"))
 		bench_young(have_mthp() ? 64 : 2048, !have_mthp());
 	if (want("pte")) {

@@ -193,6 +193,26 @@ auto() {
 	load && timeout $TIMEOUT ./t_auto
 }
 
+# The trace events agree with `last`, line for line
+# (tests/guest/t_walker_trace.c), and reclaimctl trace sums them.
+trace() {
+	load || return
+	timeout $TIMEOUT ./t_walker_trace
+	out=$(reclaimctl trace -- reclaimctl run --pid $$ --walker pte_reclaim 2>&1) &&
+		rc=0 || rc=$?
+	echo "$out" | sed 's/^/# /'
+	n=$(echo "$out" | awk '$1 == "walk_run" && $3 == "pte_reclaim" && $4 == "result=0" { print $5 }')
+	check "reclaimctl trace -- reclaimctl run: exits 0 ($rc), one walk_run of pte_reclaim, result 0 (${n:-none})" \
+		sh -c '[ "$1" = 0 ] && [ "$2" = 1 ]' - "$rc" "$n"
+	out=$(reclaimctl trace -- ./pageout_loop 1 2>&1) && rc=0 || rc=$?
+	echo "$out" | sed 's/^/# /'
+	n=$(echo "$out" | awk '$1 == "madvise_pmd" && $3 == "pageout" { print $4 }')
+	check "reclaimctl trace -- ./pageout_loop 1: exits 0 ($rc), stock MADV_PAGEOUT traced per PMD (${n:-no} madvise_pmd pageout)" \
+		sh -c '[ "$1" = 0 ] && [ "${2:-0}" -gt 0 ]' - "$rc" "$n"
+	out=$(cat /sys/kernel/tracing/events/reclaimlab/enable)
+	check "reclaimctl trace: the events are off again ($out)" [ "$out" = 0 ]
+}
+
 # Random and hostile writes to every debugfs file, under pageout load.
 smoke_fuzz() {
 	load && timeout $TIMEOUT ./t_fuzz_knobs 20
@@ -443,7 +463,7 @@ bench() {
 }
 
 TESTS="smoke_symbols smoke_knobs smoke_probes smoke_walker smoke_pte
-	smoke_reclaimctl smoke_lockdown smoke_fuzz cgroup auto pte_races unmap_batched adv_races adv_module adv_swapfull
+	smoke_reclaimctl smoke_lockdown smoke_fuzz cgroup auto trace pte_races unmap_batched adv_races adv_module adv_swapfull
 	missing_symbol load_cycles"
 # The main job's walk-through, the benchmark and the soak run only when
 # asked for by name.

@@ -9,7 +9,7 @@
  * batch is cleared (a second walk finds none); contiguous blocks counted
  * on arm64 contpte.
  *
- * hold: a cold walk over 16k PMDs under faults and mmaps gives the mmap
+ * hold: a cold walk over 8192 PMDs under faults and mmaps gives the mmap
  * lock up every lock_hold_tables PMDs and still looks at every PTE once.
  *
  * ./t_walker_cold [WORD]: only the groups whose name contains WORD (cold,
@@ -227,12 +227,12 @@ static void young_case(int kb, int pte_mapped, const char *mode)
 }
 
 /*
- * hold: a cold walk over 16k PMDs, one small page in each, while threads
+ * hold: a cold walk over 8192 PMDs, one small page in each, while threads
  * fault and mmap: the walk gives the mmap lock up every lock_hold_tables
  * PMDs (or when someone waits) and, finding its VMA again after each
  * break, looks at every PTE of the range exactly once.
  */
-#define HOLD_PMDS 16384UL
+#define HOLD_PMDS 8192UL
 
 static void hold_case(void)
 {
@@ -253,9 +253,15 @@ static void hold_case(void)
 	    W(&r, lock_drops) >= (long long)(HOLD_PMDS / 512),
 	    "hold: the cold walk gave the mmap lock up %lld times (want >= %lu: every 512 PMDs), %lld of them because someone waited",
 	    W(&r, lock_drops), HOLD_PMDS / 512, W(&r, lock_waited));
+	/*
+	 * Young bits: at most one per page (a PTE seen twice could count
+	 * twice); a few may already be old (7.2's MGLRU aging cleared 12 of
+	 * 16384 in one run).
+	 */
 	tap(W(&r, ptes_scanned) == (long long)(HOLD_PMDS * 512) &&
-	    W(&r, young_cleared) == (long long)HOLD_PMDS,
-	    "hold: every PTE looked at once across the breaks (%lld of %lu), every page made old (%lld of %lu)",
+	    W(&r, young_cleared) <= (long long)HOLD_PMDS &&
+	    W(&r, young_cleared) >= (long long)(HOLD_PMDS * 99 / 100),
+	    "hold: every PTE looked at once across the breaks (%lld of %lu), the pages made old (%lld of %lu: 99%% or more, none twice)",
 	    W(&r, ptes_scanned), HOLD_PMDS * 512, W(&r, young_cleared),
 	    HOLD_PMDS);
 	for (i = 0; i < HOLD_PMDS; i++)

@@ -12,7 +12,7 @@
  *  - pte_reclaim_zero: tables only read (zero page) freed when asked;
  *  - beside: tables beside one of 64 kB mTHP (contpte on arm64): freed,
  *    and the mTHP table kept whole, its blocks still contiguous.
- *  - hold: over 16k tables the walk gives the mmap lock up every
+ *  - hold: over 8192 tables the walk gives the mmap lock up every
  *    lock_hold_tables (512) tables or when someone waits, while threads
  *    fault and mmap; all still freed; 0 keeps it for the whole walk.
  * Usage: t_walker_pte [group]   (sparse, kept, vma, zero, beside, hold)
@@ -315,10 +315,10 @@ static void test_zero(void)
 }
 
 /*
- * hold: while pte_reclaim walks 16k tables (32 holds), one thread of the process
- * faults pages in (each write a new page: the fault needs the mmap lock,
- * or the VMA's lock on 6.12+) and another maps and unmaps (the mmap lock
- * for write).  With lock_hold_tables 512 the walk gives the lock up
+ * hold: while pte_reclaim walks 8192 tables (16 holds), one thread of
+ * the process faults pages in (each write a new page: the fault needs the
+ * mmap lock, or the VMA's lock on 6.12+) and another maps and unmaps (the
+ * mmap lock for write).  With lock_hold_tables 512 the walk gives the lock up
  * every 512 tables or when someone waits, every table is still freed,
  * and the faulting thread's longest stall is printed against the walk's
  * time; with 0 (the walk before #16) it keeps the lock all through.
@@ -326,10 +326,11 @@ static void test_zero(void)
 /*
  * Not 100k as in make bench: with a thread of the target running on the
  * other vCPU, each table freed costs a TLB-flush IPI, about 1 ms under
- * TCG, so a 100k walk took 75-130 s of the suite on 6.12 (bench_servers
- * measures 100k on one vCPU, where no IPI is sent).
+ * TCG, so a 100k walk took 75-130 s of the suite on 6.12, and 16k still
+ * 97 s of 7.2's t_walker_pte (bench_servers measures 100k on one vCPU,
+ * where no IPI is sent).
  */
-#define HOLD_TABLES 16384UL
+#define HOLD_TABLES 8192UL
 
 /* One walk of @p under load; the fault thread's longest stall, in s. */
 static double hold_walk(char *p, const char *hold_tables, struct run *r)
