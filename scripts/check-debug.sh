@@ -14,7 +14,7 @@ rl_log "debug kernel $kver ready in $((t1 - t0)) s"
 make -s -C "$RL_TOP" tests-bin >/dev/null
 make -s -C "$RL_TOP" module KVER="$kver" >/dev/null
 st=0
-"$RL_TOP/scripts/guest.sh" --timeout 2400 --name "debug-$kver" "$kver" || st=1
+"$RL_TOP/scripts/guest.sh" --timeout 3300 --name "debug-$kver" "$kver" || st=1
 p=0
 f=1
 [ -r "$RL_LOGS/debug-$kver.result" ] && read -r p f <"$RL_LOGS/debug-$kver.result"
