@@ -118,7 +118,6 @@ static u64 rl_auto_round(struct rl_auto_state *st, u64 round_budget_ns)
 	const struct cred *cred;
 	struct rl_request req;
 	struct mm_struct *mm;
-	pid_t tgid;
 
 	rl_count(RL_C_auto_rounds, 1);
 	/* what is owed carries over, what is left does not */
@@ -140,7 +139,7 @@ static u64 rl_auto_round(struct rl_auto_state *st, u64 round_budget_ns)
 
 	/* the budget counts all the thread does: finding processes too */
 	while (st->budget_ns > 0 && !kthread_should_stop()) {
-		mm = rl_procs_next(&st->pass, &cred, &tgid);
+		mm = rl_procs_next(&st->pass, &cred);
 		if (mm) {
 			put_cred(cred);
 			rl_auto_visit(st, &req, mm);

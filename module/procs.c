@@ -129,26 +129,27 @@ static void rl_mm_set_del(struct rl_mm_entry *e)
 	kfree(e);
 }
 
-/* Forgets the mms whose address space is gone (the process exited). */
-void rl_mm_set_prune(struct rl_mm_set *set)
+/* Forgets every mm, or only those whose address space is gone. */
+static void rl_mm_set_drop(struct rl_mm_set *set, bool only_gone)
 {
 	struct hlist_node *tmp;
 	struct rl_mm_entry *e;
 	int bkt;
 
 	hash_for_each_safe(set->table, bkt, tmp, e, node)
-		if (!atomic_read(&e->mm->mm_users))
+		if (!only_gone || !atomic_read(&e->mm->mm_users))
 			rl_mm_set_del(e);
+}
+
+/* Forgets the mms whose process exited. */
+void rl_mm_set_prune(struct rl_mm_set *set)
+{
+	rl_mm_set_drop(set, true);
 }
 
 void rl_mm_set_clear(struct rl_mm_set *set)
 {
-	struct hlist_node *tmp;
-	struct rl_mm_entry *e;
-	int bkt;
-
-	hash_for_each_safe(set->table, bkt, tmp, e, node)
-		rl_mm_set_del(e);
+	rl_mm_set_drop(set, false);
 }
 
 void rl_procs_start(struct rl_procs *procs, struct cgroup *cgrp)
@@ -213,12 +214,12 @@ static struct mm_struct *rl_process_mm(struct task_struct *leader)
 
 /*
  * The next mm to walk, held (mmput() it), with its process's credentials
- * (put_cred() them) and id; NULL at the end of the pass.  Kernel threads,
- * exited processes and mms already visited in this pass are counted and
- * passed over.
+ * (put_cred() them); NULL at the end of the pass.  Kernel threads and
+ * exited processes are counted and passed over; an mm already visited in
+ * this pass (CLONE_VM) is passed over.
  */
 struct mm_struct *rl_procs_next(struct rl_procs *procs,
-				const struct cred **cred, pid_t *tgid)
+				const struct cred **cred)
 {
 	struct task_struct *task;
 	struct mm_struct *mm;
@@ -243,7 +244,6 @@ struct mm_struct *rl_procs_next(struct rl_procs *procs,
 			continue;
 		}
 		*cred = get_task_cred(task);
-		*tgid = task_tgid_nr(task);
 		put_task_struct(task);
 		return mm;
 	}

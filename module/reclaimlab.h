@@ -156,7 +156,7 @@ struct cgroup *rl_cgroup_lookup(const char *path);
 void rl_cgroup_show(struct seq_file *m, struct cgroup *cgrp);
 void rl_procs_start(struct rl_procs *procs, struct cgroup *cgrp);
 struct mm_struct *rl_procs_next(struct rl_procs *procs,
-				const struct cred **cred, pid_t *tgid);
+				const struct cred **cred);
 void rl_procs_end(struct rl_procs *procs);
 
 /* walk_pageout.c: the pageout and cold walker */

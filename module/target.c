@@ -248,11 +248,10 @@ static int rl_trigger_cgroup(const struct rl_request *req)
 	const struct cred *cred;
 	struct rl_procs procs;
 	struct mm_struct *mm;
-	pid_t tgid;
 	int ret = 0;
 
 	rl_procs_start(&procs, req->cgrp);
-	while ((mm = rl_procs_next(&procs, &cred, &tgid))) {
+	while ((mm = rl_procs_next(&procs, &cred))) {
 		ret = rl_run_walker(req, mm, cred);
 		put_cred(cred);
 		mmput(mm);

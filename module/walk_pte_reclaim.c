@@ -20,7 +20,11 @@
  *     caches: freed_tables) before the locks are dropped, then the table
  *     is freed the way compat.h says is safe on this kernel (rl_pt_free()).
  * A lock that is taken is never waited for: the table is kept and counted
- * as busy.  compat.h says which locks each kernel needs, and why.
+ * as busy.  compat.h says which locks each kernel needs, and why.  The
+ * target's mmap lock is given up every `lock_hold_tables` tables, and
+ * when someone waits for it (pgwalk.h's rl_lock_hold); the VMAs are
+ * looked up again after.  Each table's outcome is counted and traced in
+ * one call (trace.c).
  */
 #include <linux/fs.h>
 #include <linux/ktime.h>
