@@ -353,6 +353,7 @@ static double hold_walk(char *p, const char *hold_tables, struct run *r)
 static void test_hold(void)
 {
 	char *p = hold_sparse_tables(HOLD_TABLES);
+	long long freed, busy;
 	double before, after;
 	struct run r;
 	size_t i;
@@ -375,9 +376,18 @@ static void test_hold(void)
 	tap(C(&r, lock_drops) >= (long long)HOLD_TABLES / 512,
 	    "hold: the walk gave the mmap lock up %lld times (want >= %lu: every 512 tables), %lld of them because someone waited",
 	    C(&r, lock_drops), HOLD_TABLES / 512, C(&r, lock_waited));
-	tap(C(&r, tables_freed) == (long long)HOLD_TABLES,
-	    "hold: every table still freed (%lld of %lu)", C(&r, tables_freed),
-	    HOLD_TABLES);
+	/*
+	 * Under the load a table whose lock was taken is kept as busy (never
+	 * waited for: 129 of 8192 on 6.12 arm64); a walk after the load
+	 * frees those, so every table is freed by the end.
+	 */
+	freed = C(&r, tables_freed);
+	busy = C(&r, skip_busy);
+	pte_walk(p, HOLD_TABLES * PMD_SZ, &r);
+	tap(freed + busy == (long long)HOLD_TABLES &&
+	    freed + C(&r, tables_freed) == (long long)HOLD_TABLES,
+	    "hold: every table freed by the end: %lld under the load, %lld kept as busy then and freed by a walk after it (%lld), of %lu",
+	    freed, busy, C(&r, tables_freed), HOLD_TABLES);
 	for (i = 0; i < HOLD_TABLES; i++)
 		if (*(volatile char *)(p + i * PMD_SZ) != 0)
 			break;
