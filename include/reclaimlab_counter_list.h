@@ -138,7 +138,9 @@ RL_COUNTER(pte_reclaim_skip_vma)	/* tables kept: they span a VMA the
 					 * walker does not free tables of
 					 */
 /* the background mode (auto_interval_ms): pte_reclaim on its own */
-RL_COUNTER(auto_rounds)			/* rounds run, one per interval */
+RL_COUNTER(auto_rounds)			/* rounds, one per interval (those
+					 * slept through to pay a debt off too)
+					 */
 RL_COUNTER(auto_mms_visited)		/* mms walked */
 RL_COUNTER(auto_mms_unchanged)		/* mms passed over: page-table bytes
 					 * not grown since the last visit
@@ -149,6 +151,9 @@ RL_COUNTER(auto_ns)			/* the thread's CPU time, ns (what the
 					 */
 RL_COUNTER(auto_budget_exhausted)	/* rounds that stopped on the budget,
 					 * the rest carried over
+					 */
+RL_COUNTER(auto_walks_stopped)		/* walks the budget ended inside an
+					 * mm; a later round goes on from there
 					 */
 /* triggers of the module's own walkers */
 RL_COUNTER(triggers)			/* trigger writes that ran a walker */

@@ -7,8 +7,10 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/pgtable.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include "reclaimlab.h"
+#include "symbols.h"
 
 /*
  * The PMD entry covering @addr in @mm, or NULL where an upper level maps
@@ -49,6 +51,28 @@ static inline int rl_walk_should_stop(struct mm_struct *mm)
 	if (atomic_read(&mm->mm_users) <= 1)
 		return -ESRCH;
 	return 0;
+}
+
+/*
+ * Whether a walk with a CPU-time limit (@budget: NULL for none) has
+ * spent it, after one more PMD.  The thread's CPU time takes the
+ * runqueue lock to read, so it is read only once RL_BUDGET_CHECK_NS have
+ * gone by on this CPU's clock since the last read: a walk overruns by at
+ * most that and one table, and an empty PMD stays cheap.
+ */
+#define RL_BUDGET_CHECK_NS	(100 * NSEC_PER_USEC)
+
+static inline bool rl_walk_budget_spent(struct rl_walk_budget *budget)
+{
+	u64 now;
+
+	if (!budget)
+		return false;
+	now = local_clock();
+	if (now - budget->checked_at < RL_BUDGET_CHECK_NS)
+		return false;
+	budget->checked_at = now;
+	return rl_thread_cpu_ns() >= budget->until_ns;
 }
 
 /*

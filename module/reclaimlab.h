@@ -83,6 +83,18 @@ enum rl_young {
 
 /* target.c: the knobs' state and the trigger that acts on it. */
 struct cgroup;
+/*
+ * A walk's CPU-time limit (the background mode's budget): the walk ends
+ * between two PMDs once the thread's CPU time (rl_thread_cpu_ns()) has
+ * reached @until_ns, returns -EAGAIN and says where it stopped, so that
+ * a later walk goes on from there.
+ */
+struct rl_walk_budget {
+	u64 until_ns;
+	u64 checked_at;			/* local_clock() at the last look */
+	unsigned long stopped_at;	/* out: the first address not walked */
+};
+
 struct rl_request {
 	struct pid *pid;	/* NULL until `pid` is written */
 	struct cgroup *cgrp;	/* or every process of this cgroup */
@@ -95,6 +107,7 @@ struct rl_request {
 	enum rl_young young;
 	bool pte_zero;		/* pte_reclaim also frees zero-page tables */
 	unsigned int hold_tables;	/* lock_hold_tables */
+	struct rl_walk_budget *budget;	/* NULL: none (pte_reclaim only) */
 };
 
 extern const char *const rl_walker_names[];
@@ -163,7 +176,10 @@ void rl_procs_end(struct rl_procs *procs);
 int rl_walk_pageout(const struct rl_request *req, struct mm_struct *mm,
 		    const struct cred *cred);
 
-/* walk_pte_reclaim.c: the empty-PTE-table walker */
+/*
+ * walk_pte_reclaim.c: the empty-PTE-table walker; -EAGAIN when
+ * req->budget ended it (see there where)
+ */
 int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm);
 
 /* auto.c: the background mode */

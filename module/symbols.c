@@ -46,6 +46,7 @@ DEFINE_STATIC_CALL_NULL(rl_swap_dup, rl_swap_dup_fn);
 DEFINE_STATIC_CALL_NULL(rl_swap_put, rl_swap_put_fn);
 DEFINE_STATIC_CALL_NULL(rl_remove_rmap, RL_REMOVE_RMAP_FN);
 DEFINE_STATIC_CALL_NULL(rl_mm_trace_rss_stat, rl_mm_trace_rss_stat_fn);
+DEFINE_STATIC_CALL_NULL(rl_task_sched_runtime, task_sched_runtime);
 #if RL_HAVE_MMU_INVALIDATE_RANGE
 DEFINE_STATIC_CALL_NULL(rl_mmu_invalidate_range,
 			__mmu_notifier_invalidate_range);
@@ -151,6 +152,8 @@ static struct rl_symbol rl_symbols[] = {
 	RL_SYM_CALL_AS("__mmu_notifier_invalidate_range",
 		       mmu_invalidate_range),
 #endif
+	/* the background mode's budget */
+	RL_SYM_CALL(task_sched_runtime),
 	RL_SYM_DATA_OPT(mmlist_lock, RL_NO_MMLIST),
 	RL_SYM_DATA_OPT(init_mm, RL_NO_MMLIST),
 #ifdef RL_HAVE_ARM64_SHIMS

@@ -14,6 +14,8 @@
 
 #include <linux/kallsyms.h>
 #include <linux/static_call.h>
+#include <linux/sched.h>
+#include <linux/sched/cputime.h>
 #include "compat.h"
 
 /* Typed after the kernel's own declaration, which kallsyms.h still has. */
@@ -45,6 +47,20 @@ static inline void rl_flush_tlb_batched_pending(struct mm_struct *mm)
 {
 	if (RL_HAVE_BATCHED_UNMAP_FLUSH)
 		static_call(rl_flush_tlb_batched_pending)(mm);
+}
+
+/*
+ * The calling thread's CPU time to the ns: se.sum_exec_runtime plus what
+ * it has run since the scheduler last banked it.  The field alone moves
+ * at ticks, and a vCPU the host starves takes its ticks late: the
+ * background mode's budget then charged a walk 12 ms short on 6.12 arm64
+ * under a loaded host, and ran the next one on credit it did not have.
+ */
+DECLARE_STATIC_CALL(rl_task_sched_runtime, task_sched_runtime);
+
+static inline u64 rl_thread_cpu_ns(void)
+{
+	return static_call(rl_task_sched_runtime)(current);
 }
 
 #endif /* RL_SYMBOLS_H */

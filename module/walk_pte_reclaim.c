@@ -419,6 +419,11 @@ int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
 			ret = rl_walk_should_stop(mm);
 			if (ret)
 				goto out;
+			if (rl_walk_budget_spent(req->budget)) {
+				req->budget->stopped_at = next;
+				ret = -EAGAIN;
+				goto out;
+			}
 			ret = rl_hold_break(&hold);
 			if (ret < 0)
 				goto out;

@@ -190,7 +190,8 @@ cgroup() {
 # The background mode: auto_interval_ms, its budget, its stop
 # (tests/guest/t_auto.c).
 auto() {
-	load && timeout $TIMEOUT ./t_auto
+	# shellcheck disable=SC2086
+	load && timeout $TIMEOUT ./t_auto $RL_ARGS
 }
 
 # The trace events agree with `last`, line for line

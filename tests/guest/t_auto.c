@@ -11,7 +11,9 @@
  *    2 MiB a step; with it on, and no trigger, it stays near its floor;
  *  - budget: the thread's walking time (auto_ns) and its CPU time
  *    (/proc/PID/stat, schedstat) stay within auto_budget_pct of the wall
- *    time, plus one mm's walk, under a workload its walks outgrow;
+ *    time, plus its largest single charge, under a workload its walks
+ *    outgrow; a walk that runs out of budget stops inside the mm and a
+ *    later round goes on with it;
  *  - unchanged: idle mms (page tables not grown) are passed over, one that
  *    grows is walked again, and so is one that made tables behind the
  *    walk while it was being walked;
@@ -61,8 +63,8 @@ static void sleep_ms(long ms)
 /* The counters the background mode moves, from one read of `stats`. */
 struct snap {
 	long long t;		/* CLOCK_MONOTONIC ns of the read */
-	long long rounds, visited, unchanged, freed, ns, exhausted;
-	long long pte_freed, triggers;
+	long long rounds, visited, unchanged, freed, ns, exhausted, stopped;
+	long long pte_freed, pte_runs, pte_ns, triggers;
 };
 
 static long long buf_field(const char *buf, const char *name)
@@ -92,6 +94,9 @@ static void snap(struct snap *s)
 	s->freed = buf_field(buf, "auto_tables_freed");
 	s->ns = buf_field(buf, "auto_ns");
 	s->exhausted = buf_field(buf, "auto_budget_exhausted");
+	s->stopped = buf_field(buf, "auto_walks_stopped");
+	s->pte_runs = buf_field(buf, "pte_reclaim_runs");
+	s->pte_ns = buf_field(buf, "pte_reclaim_ns");
 	s->pte_freed = buf_field(buf, "pte_reclaim_tables_freed");
 	s->triggers = buf_field(buf, "triggers");
 }
@@ -492,7 +497,7 @@ static void test_floor(void)
 static void test_budget(void)
 {
 	long long max_incr = 0, t_start, elapsed, ticks, run_ns, tol_ns;
-	long long prev_ns, round_budget;
+	long long prev_ns, round_budget, walk_ns;
 	char *p = map_tables_area(BUDGET_TABLES * PMD_SZ);
 	double share, cpu_share, run_share, cap, cap_ticks;
 	struct snap s0, s, s1;
@@ -531,26 +536,20 @@ static void test_budget(void)
 	share = (double)(s1.ns - s0.ns) / elapsed;
 	cpu_share = ticks >= 0 ? (double)ticks * TICK_NS / elapsed : -1;
 	run_share = run_ns >= 0 ? (double)run_ns / elapsed : -1;
-	/* the budget, plus one mm's walk (at most the largest step seen) */
+	/*
+	 * The budget, plus what one charge can overrun it by: the walks
+	 * stop within a table of it, but under TCG a vCPU the host
+	 * preempts while the thread runs charges the thread for the
+	 * wait (a 39 ms step on 6.12 arm64 under a loaded host).
+	 */
 	tol_ns = max_incr;
 	/*
-	 * 1.5% of slack: under TCG the thread's CPU time also takes in
-	 * interrupts and softirqs (the RCU frees of its own tables) that
-	 * land while it runs; 6.12 arm64 came out at 2.1% with one walk of
-	 * 15.5 ms (0.3%).
+	 * 0.5% of slack, for what the thread runs after its last charge
+	 * (the final round's sleep).  Measured excess over the 1% after
+	 * the largest step: none on the five kernels alone, none on 6.12
+	 * arm64 with three busy loops on the host (1.02-1.08%).
 	 */
-	cap = BUDGET_PCT / 100.0 + (double)tol_ns / elapsed + 0.015;
-#if defined(__aarch64__)
-	/*
-	 * Known and open (issue 16): in make check, two lanes on a loaded
-	 * host, 6.12 arm64's thread spent 3.4% against its 1% (by its own
-	 * counter, so the module overspends, not the measurement); a likely
-	 * cause is its CPU time read stale (se.sum_exec_runtime moves at
-	 * ticks, which a starved vCPU takes late) when it decides to sleep
-	 * through a debt.  Checked against twice the cap here until fixed.
-	 */
-	cap *= 2;
-#endif
+	cap = BUDGET_PCT / 100.0 + (double)tol_ns / elapsed + 0.005;
 	cap_ticks = cap + 2.0 * TICK_NS / elapsed;
 	round_budget = BUDGET_INTERVAL_MS * MS * BUDGET_PCT / 100;
 	diag("budget: %.2f s, %lld rounds, %lld mms visited, %lld unchanged, %lld tables freed, %lld rounds out of budget",
@@ -568,7 +567,7 @@ static void test_budget(void)
 	    "budget: the thread ran %lld rounds in %.1f s at 100 ms, walked %lld mms",
 	    s1.rounds - s0.rounds, elapsed / 1e9, s1.visited - s0.visited);
 	tap(share <= cap,
-	    "budget: auto_ns %.2f%% of the wall time, within %d%% plus one walk (%.1f ms) plus 1.5%%: %.2f%%",
+	    "budget: auto_ns %.2f%% of the wall time, within %d%% plus the largest step (%.1f ms) plus 0.5%%: %.2f%%",
 	    share * 100, BUDGET_PCT, tol_ns / 1e6, cap * 100);
 	tap(ticks >= 0 && cpu_share <= cap_ticks,
 	    "budget: the thread's CPU time (utime+stime) %lld ticks, %.2f%% of the wall time, within %.2f%% (that plus 2 ticks)",
@@ -580,8 +579,13 @@ static void test_budget(void)
 	else
 		tap(1, "budget: schedstat # SKIP no /proc/PID/schedstat");
 	tap(s1.exhausted > s0.exhausted || max_incr < round_budget,
-	    "budget: it binds: %lld rounds stopped on the budget (walks up to %.1f ms against %.1f ms a round)",
+	    "budget: it binds: %lld rounds stopped on the budget (steps up to %.1f ms against %.1f ms a round)",
 	    s1.exhausted - s0.exhausted, max_incr / 1e6, round_budget / 1e6);
+	walk_ns = s1.pte_runs > s0.pte_runs ?
+		  (s1.pte_ns - s0.pte_ns) / (s1.pte_runs - s0.pte_runs) : 0;
+	tap(s1.stopped > s0.stopped || walk_ns < round_budget,
+	    "budget: walks end on it inside an mm: %lld stopped and gone on with later (walks of %.1f ms on average against %.1f ms a round)",
+	    s1.stopped - s0.stopped, walk_ns / 1e6, round_budget / 1e6);
 	knob_write(BUDGET, "1");
 }
 
