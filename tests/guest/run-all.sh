@@ -459,8 +459,11 @@ soak() {
 
 # make bench's guest side: BENCH lines for scripts/bench-report.py.
 bench() {
+	load || return
 	# shellcheck disable=SC2086
-	load && ./bench_reclaim $RL_ARGS && ./bench_servers $RL_ARGS
+	check "bench: bench_reclaim ($RL_ARGS) ran to its end" ./bench_reclaim $RL_ARGS
+	# shellcheck disable=SC2086
+	check "bench: bench_servers ($RL_ARGS) ran to its end" ./bench_servers $RL_ARGS
 }
 
 TESTS="smoke_symbols smoke_knobs smoke_probes smoke_walker smoke_pte
