@@ -64,8 +64,9 @@ struct rl_auto_state {
 /*
  * The thread's CPU time since the last charge, off the budget.  CPU
  * time, not wall-clock time around the walks: it takes in the work
- * outside them too (waking up, the scheduler), which on 6.12 arm64 under
- * TCG came to 2x the walks.
+ * outside them too (waking up, the scheduler), which wall-clock time
+ * around the walks missed: on 6.12 arm64 under TCG the thread's CPU time
+ * came out at 3x that.
  */
 static s64 rl_auto_charge(struct rl_auto_state *st)
 {
@@ -214,6 +215,7 @@ static u64 rl_auto_round(struct rl_auto_state *st, u64 round_budget_ns)
 		if (st->stopped.mm) {
 			rl_auto_resume(st, &req);
 			rl_auto_charge(st);
+			cond_resched();
 			continue;
 		}
 		mm = rl_procs_next(&st->pass, &cred);
@@ -254,8 +256,8 @@ static u64 rl_auto_rounds_owed(struct rl_auto_state *st, u64 interval_ns,
 	if (st->budget_ns >= 0 || !round_budget_ns)
 		return 0;
 	rounds = div64_u64(-st->budget_ns, round_budget_ns);
-	rounds = min(rounds, div64_u64(RL_AUTO_INTERVAL_MAX_MS * NSEC_PER_MSEC,
-				       interval_ns));
+	rounds = min(rounds, div64_u64((u64)RL_AUTO_INTERVAL_MAX_MS *
+				       NSEC_PER_MSEC, interval_ns));
 	st->budget_ns += rounds * round_budget_ns;
 	rl_count(RL_C_auto_rounds, rounds);
 	rl_count(RL_C_auto_budget_exhausted, rounds);
