@@ -101,21 +101,21 @@ static void rl_auto_walk(struct rl_auto_state *st,
 	struct rl_request part = *req;
 	unsigned long before, after, freed_bytes;
 	struct rl_mm_entry *seen;
-	u64 freed;
+	u64 freed, freed_before = 0;	/* by the walk's earlier parts */
 	int ret;
 
 	if (rl_walk_lock_killable())
 		return;
-	before = mm_pgtables_bytes(mm);
 	if (resuming) {
 		part.whole_mm = false;
 		part.start = stopped->from;
 		part.end = RL_USER_VA_END;
 		before = stopped->pt_bytes;
+		freed_before = stopped->freed;
 		rl_auto_drop_stopped(st);
 	} else {
 		rl_count(RL_C_auto_mms_visited, 1);
-		stopped->freed = 0;
+		before = mm_pgtables_bytes(mm);
 	}
 	part.budget = &budget;
 	freed = rl_stat_total(RL_C_pte_reclaim_tables_freed);
@@ -125,7 +125,7 @@ static void rl_auto_walk(struct rl_auto_state *st,
 	rl_walk_unlock();
 
 	rl_count(RL_C_auto_tables_freed, freed);
-	freed += stopped->freed;
+	freed += freed_before;
 	if (ret == -EAGAIN) {
 		rl_count(RL_C_auto_walks_stopped, 1);
 		mmgrab(mm);
