@@ -63,10 +63,9 @@ struct rl_auto_state {
 
 /*
  * The thread's CPU time since the last charge, off the budget.  CPU
- * time, not wall-clock time around the walks: it takes in the work
- * outside them too (waking up, the scheduler), which wall-clock time
- * around the walks missed: on 6.12 arm64 under TCG the thread's CPU time
- * came out at 3x that.
+ * time, not wall-clock time around the walks, which missed the work
+ * outside them (waking up, the scheduler): on 6.12 arm64 under TCG the
+ * thread's CPU time came out at 3x it.
  */
 static s64 rl_auto_charge(struct rl_auto_state *st)
 {

@@ -52,9 +52,10 @@ static inline void rl_flush_tlb_batched_pending(struct mm_struct *mm)
 /*
  * The calling thread's CPU time to the ns: se.sum_exec_runtime plus what
  * it has run since the scheduler last banked it.  The field alone moves
- * at ticks, and a vCPU the host starves takes its ticks late: the
- * background mode's budget then charged a walk 12 ms short on 6.12 arm64
- * under a loaded host, and ran the next one on credit it did not have.
+ * at ticks, and a vCPU the host starves takes its ticks late: on 6.12
+ * arm64 under a loaded host the background mode's charge for one walk
+ * then came in two parts, and its spending went 12 ms past the budget
+ * plus the largest charge.
  */
 DECLARE_STATIC_CALL(rl_task_sched_runtime, task_sched_runtime);
 
