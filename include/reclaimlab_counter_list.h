@@ -155,6 +155,14 @@ RL_COUNTER(auto_budget_exhausted)	/* rounds that stopped on the budget,
 RL_COUNTER(auto_walks_stopped)		/* walks the budget ended inside an
 					 * mm; a later round goes on from there
 					 */
+RL_COUNTER(auto_mms_busy)		/* mms passed over this round: their
+					 * mmap lock (or a trigger) was held;
+					 * the thread never waits for one
+					 */
+RL_COUNTER(auto_cgroup_offline)		/* passes ended early: auto_cgroup
+					 * was removed
+					 */
+RL_COUNTER(auto_oom_victims)		/* mms passed over: an OOM victim's */
 /* triggers of the module's own walkers */
 RL_COUNTER(triggers)			/* trigger writes that ran a walker */
 RL_COUNTER(trigger_errors)		/* walker runs that ended in an error */

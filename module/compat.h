@@ -263,8 +263,14 @@ static inline pte_t rl_pte_batch_bits(pte_t pte)
  * 6.12 and 7.2: every pte_offset_map() user maps the table inside an RCU
  * read section, GUP-fast runs with IRQs off (also an RCU read section),
  * and the kernel itself frees retracted tables through pte_free_defer().
- * So the walker holds the mmap lock for read (free_pgtables(), mremap and
- * fork need it for write) and frees through pte_free_defer() too.  6.12
+ * So the walker holds the mmap lock for read and frees through
+ * pte_free_defer() too.  What else frees or moves tables is kept off the
+ * walker's VMAs by the write lock: mremap and fork hold it throughout;
+ * munmap (6.12) detaches the VMAs under it and may downgrade to read
+ * before free_pgtables(), but by then the walker, which finds its VMAs
+ * again after every lock break, cannot see them, and a table the
+ * detached range shares with a live neighbour is kept by free_pgtables()
+ * (floor and ceiling) and re-checked under the PMD lock by the walker.  6.12
  * still has writers that map a table without re-checking the PMD under
  * its lock (RL_HAVE_PTE_MAP_RW_NOLOCK below); they need more, see the
  * RL_PT_* switches.
@@ -316,6 +322,22 @@ static inline pte_t rl_pte_batch_bits(pte_t pte)
 /* The anon_vma lock keeps 6.1's rmap walkers out (see above). */
 #define RL_PT_LOCK_ANON_VMA	(!RL_PT_FREE_RCU)
 
+/*
+ * The background mode's mmap lock, only tried.  6.12 dropped
+ * mmap_write_trylock() (no user left), and only 6.1 walks under the
+ * write lock (RL_PT_MMAP_WRITE): elsewhere a write try never succeeds.
+ */
+static inline bool rl_mmap_trylock(struct mm_struct *mm, bool write)
+{
+	if (!write)
+		return mmap_read_trylock(mm);
+#if RL_MM_6_12
+	return false;
+#else
+	return mmap_write_trylock(mm);
+#endif
+}
+
 #if RL_HAVE_MMU_RANGE_NO_VMA
 typedef void rl_mmu_notifier_end_fn(struct mmu_notifier_range *range);
 #define rl_mmu_range_init(range, mm, start, end) \
@@ -353,6 +375,24 @@ static inline void rl_mmu_clear_end(struct mmu_notifier_range *range)
 {
 	if (mm_has_notifiers(range->mm))
 		static_call(rl_mmu_notifier_end)rl_mmu_end_args(range);
+}
+
+/*
+ * Whether @mm belongs to an OOM victim the oom_reaper is to reap (queued
+ * for it, or already being reaped).  The reaper only trylocks the mmap
+ * lock for read: a walk holding it (for write on 6.1) or queued for it
+ * defeats the reaper, so walks leave such an mm alone.  7.x reads mm
+ * flags through mm_flags_test().
+ */
+static inline bool rl_mm_oom_victim(struct mm_struct *mm)
+{
+#if RL_MM_7
+	return mm_flags_test(MMF_OOM_REAP_QUEUED, mm) ||
+	       mm_flags_test(MMF_UNSTABLE, mm);
+#else
+	return test_bit(MMF_OOM_REAP_QUEUED, &mm->flags) ||
+	       test_bit(MMF_UNSTABLE, &mm->flags);
+#endif
 }
 
 #if RL_HAVE_KSM_ZERO_PAGES
@@ -486,54 +526,63 @@ static inline swp_entry_t rl_folio_swap_entry(struct folio *folio,
 	return swp_entry(swp_type(entry), swp_offset(entry) + i);
 }
 
-#if !RL_HAVE_FOLIO_SWAP_API
-static inline void rl_swap_put_one(swp_entry_t entry)
-{
-#if RL_MM_6_12
-	static_call(rl_swap_put)(entry, 1);
-#else
-	static_call(rl_swap_put)(entry);
-#endif
-}
-#endif
-
 /*
  * Takes one swap reference for each page of @folio (locked, in the swap
  * cache), as the swap PTEs about to replace its PTEs will hold: all or
  * none; 0 or an errno.
  */
-static inline int rl_swap_dup_folio(struct folio *folio)
+/*
+ * One swap reference for page @i of @folio; 0 or an errno.  7.x's
+ * folio_dup_swap() takes a NULL subpage (the whole folio) from shmem
+ * only: for anon a count near SWAP_MAP_MAX needs a continuation, and a
+ * whole-folio call that fails partway leaves the pages before it bumped.
+ * So page by page, as try_to_unmap_one() calls it.
+ */
+static inline int rl_swap_dup_one(struct folio *folio, unsigned int i)
 {
 #if RL_HAVE_FOLIO_SWAP_API
-	return static_call(rl_swap_dup)(folio, NULL);
+	return static_call(rl_swap_dup)(folio, folio_page(folio, i));
 #else
+	return static_call(rl_swap_dup)(rl_folio_swap_entry(folio, i));
+#endif
+}
+
+/* Drops what rl_swap_dup_one() took. */
+static inline void rl_swap_put_one(struct folio *folio, unsigned int i)
+{
+#if RL_HAVE_FOLIO_SWAP_API
+	static_call(rl_swap_put)(folio, folio_page(folio, i));
+#elif RL_MM_6_12
+	static_call(rl_swap_put)(rl_folio_swap_entry(folio, i), 1);
+#else
+	static_call(rl_swap_put)(rl_folio_swap_entry(folio, i));
+#endif
+}
+
+static inline int rl_swap_dup_folio(struct folio *folio)
+{
 	unsigned int i, nr = folio_nr_pages(folio);
 	int err;
 
 	for (i = 0; i < nr; i++) {
-		err = static_call(rl_swap_dup)(rl_folio_swap_entry(folio, i));
+		err = rl_swap_dup_one(folio, i);
 		if (err < 0)
 			goto undo;
 	}
 	return 0;
 undo:
 	while (i--)
-		rl_swap_put_one(rl_folio_swap_entry(folio, i));
+		rl_swap_put_one(folio, i);
 	return err;
-#endif
 }
 
 /* Drops what rl_swap_dup_folio() took. */
 static inline void rl_swap_put_folio(struct folio *folio)
 {
-#if RL_HAVE_FOLIO_SWAP_API
-	static_call(rl_swap_put)(folio, NULL);
-#else
 	unsigned int i;
 
 	for (i = 0; i < folio_nr_pages(folio); i++)
-		rl_swap_put_one(rl_folio_swap_entry(folio, i));
-#endif
+		rl_swap_put_one(folio, i);
 }
 
 #if RL_HAVE_REMOVE_RMAP_PTES

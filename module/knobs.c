@@ -264,6 +264,17 @@ static int rl_auto_budget_pct_store(char *s)
 	return rl_parse_uint(s, &pct) ?: rl_auto_set_budget(pct);
 }
 
+static int rl_auto_cgroup_knob_show(struct seq_file *m, void *unused)
+{
+	rl_auto_cgroup_show(m);
+	return 0;
+}
+
+static int rl_auto_cgroup_store(char *s)
+{
+	return rl_auto_set_cgroup(s);
+}
+
 static int rl_trigger_store(char *s)
 {
 	if (strcmp(s, "1"))
@@ -349,6 +360,8 @@ static const struct rl_knob rl_knobs[] = {
 	  rl_auto_interval_ms_store },
 	{ "auto_budget_pct", 0600, rl_auto_budget_pct_show, NULL,
 	  rl_auto_budget_pct_store },
+	{ "auto_cgroup", 0600, rl_auto_cgroup_knob_show, NULL,
+	  rl_auto_cgroup_store },
 	{ "stats", 0600, rl_stats_show, NULL, rl_stats_store },
 	{ "last", 0400, rl_last_show, NULL, NULL },
 	{ "probes", 0600, rl_probes_show, NULL, rl_probes_store },

@@ -10,6 +10,7 @@
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include "reclaimlab.h"
+#include "compat.h"
 #include "symbols.h"
 
 /*
@@ -39,7 +40,8 @@ static inline pmd_t *rl_pmd_of(struct mm_struct *mm, unsigned long addr)
  * Whether a walk over @mm should end now, between two PMDs: -EINTR when
  * the caller got a fatal signal (or is the background mode's thread and
  * was told to stop), -ESRCH when the walk's own reference is
- * all that keeps @mm (the target has exited), else 0.
+ * all that keeps @mm (the target has exited) or @mm is an OOM victim's,
+ * else 0.
  */
 static inline int rl_walk_should_stop(struct mm_struct *mm)
 {
@@ -49,6 +51,9 @@ static inline int rl_walk_should_stop(struct mm_struct *mm)
 	if ((current->flags & PF_KTHREAD) && kthread_should_stop())
 		return -EINTR;
 	if (atomic_read(&mm->mm_users) <= 1)
+		return -ESRCH;
+	/* the OOM reaper's: a walk must not hold the lock it tries */
+	if (rl_mm_oom_victim(mm))
 		return -ESRCH;
 	return 0;
 }
@@ -83,27 +88,42 @@ static inline bool rl_walk_budget_spent(struct rl_walk_budget *budget)
  * batch of the walk, not for all of it, and a target that takes the
  * lock all the time still lets the walk get on (without the minimum, a
  * 100k-table walk under a steady stream of mmaps gave the lock up 44196
- * times; with it, 3165).  After a break the VMAs may have changed: the
- * walker finds its place again from the address.
+ * times; with it, 3165).  It is also given up when the scheduler wants
+ * the CPU back (need_resched()), before rescheduling: a walker switched
+ * out with the lock held (for write on 6.1) would stall the whole target
+ * for as long as it waits for a CPU.  After a break the VMAs may have
+ * changed: the walker finds its place again from the address.
+ *
+ * @nowait (the background mode): the lock is only ever tried, never
+ * waited for, so that a target whose lock someone holds for long (GUP on
+ * a hung FUSE or NFS mapping, a long mmap_write) neither holds up the
+ * thread's stop nor gets a queued writer in front of its own faults.
  */
 #define RL_HOLD_MIN_TABLES	32
 
 struct rl_lock_hold {
 	struct mm_struct *mm;
 	bool write;			/* for write, not read */
+	bool nowait;			/* trylock only: -EBUSY if taken */
 	bool locked;
 	unsigned int limit;
 	unsigned int held;		/* PMDs looked at in this hold */
 	enum rl_counter drops, waited;	/* counted at each break */
 };
 
+/* 0, -EINTR on a fatal signal, -EBUSY if @h->nowait and it is taken. */
 static inline int rl_hold_lock(struct rl_lock_hold *h)
 {
-	int ret = h->write ? mmap_write_lock_killable(h->mm) :
-			     mmap_read_lock_killable(h->mm);
+	int ret;
 
-	h->locked = !ret;
 	h->held = 0;
+	if (h->nowait) {
+		h->locked = rl_mmap_trylock(h->mm, h->write);
+		return h->locked ? 0 : -EBUSY;
+	}
+	ret = h->write ? mmap_write_lock_killable(h->mm) :
+			 mmap_read_lock_killable(h->mm);
+	h->locked = !ret;
 	return ret ? -EINTR : 0;
 }
 
@@ -121,9 +141,10 @@ static inline void rl_hold_unlock(struct rl_lock_hold *h)
 
 /*
  * After one more PMD, with no page-table lock held and nothing pending
- * (TLB flush, isolated folios): gives the lock up if the hold is over or
- * someone waits, and takes it again.  Returns 1 after a break, 0 if the
- * lock was kept, -EINTR on a fatal signal (the lock is not held then).
+ * (TLB flush, isolated folios): gives the lock up if the hold is over,
+ * someone waits or the CPU is wanted, and takes it again.  Returns 1
+ * after a break, 0 if the lock was kept, or what rl_hold_lock() says
+ * (the lock is not held then).
  */
 static inline int rl_hold_break(struct rl_lock_hold *h)
 {
@@ -133,6 +154,8 @@ static inline int rl_hold_break(struct rl_lock_hold *h)
 		return 0;
 	if (++h->held >= h->limit)
 		waited = false;
+	else if (need_resched())
+		waited = true;
 	else if (h->held >= RL_HOLD_MIN_TABLES &&
 		 mmap_lock_is_contended(h->mm))
 		waited = true;

@@ -5,10 +5,12 @@
  * threads (or CLONE_VM processes) share it.  Used by a trigger with
  * `cgroup` set and by the background mode (auto.c).
  *
- * Processes are found by thread-group id in the initial pid namespace,
- * with a cursor, so the walk between two of them may sleep and a pass may
- * be resumed later (the background mode's budget).  A process that starts
- * after the cursor went past its id is seen by the next pass.
+ * Processes are found by thread-group id in one pid namespace (the
+ * writer's for a trigger, the starter's for the background mode: never
+ * more than `pid` could name), with a cursor, so the walk between two of
+ * them may sleep and a pass may be resumed later (the background mode's
+ * budget).  A process that starts after the cursor went past its id is
+ * seen by the next pass.
  */
 #include <linux/cgroup.h>
 #include <linux/cred.h>
@@ -18,6 +20,7 @@
 #include <linux/hashtable.h>
 #include <linux/magic.h>
 #include <linux/namei.h>
+#include <linux/oom.h>
 #include <linux/path.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
@@ -39,7 +42,6 @@ struct cgroup *rl_cgroup_lookup(const char *path)
 {
 	struct cgroup *cgrp;
 	struct path fs_path;
-	char *buf, *rel;
 	long magic;
 
 	if (!IS_ENABLED(CONFIG_CGROUPS))
@@ -61,16 +63,14 @@ struct cgroup *rl_cgroup_lookup(const char *path)
 		/* "/" and the like: a v2 path that is also a directory */
 		return cgroup_get_from_path(path);
 	}
-	/* the mount's root is the v2 root of the writer's namespace */
-	buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!buf) {
-		path_put(&fs_path);
-		return ERR_PTR(-ENOMEM);
-	}
-	rel = dentry_path_raw(fs_path.dentry, buf, PATH_MAX);
+	/*
+	 * The directory's own cgroup, by its kernfs id (its inode number on
+	 * 64-bit): a path rebuilt from the dentry would be the global one,
+	 * and wrong in a child cgroup namespace.  cgroup_get_from_id()
+	 * refuses a cgroup outside the writer's namespace.
+	 */
+	cgrp = cgroup_get_from_id(d_inode(fs_path.dentry)->i_ino);
 	path_put(&fs_path);
-	cgrp = IS_ERR(rel) ? ERR_CAST(rel) : cgroup_get_from_path(rel);
-	kfree(buf);
 	return cgrp;
 }
 
@@ -152,10 +152,15 @@ void rl_mm_set_clear(struct rl_mm_set *set)
 	rl_mm_set_drop(set, false);
 }
 
-void rl_procs_start(struct rl_procs *procs, struct cgroup *cgrp)
+/* @cgrp (or NULL: every user process) is held until rl_procs_end(). */
+void rl_procs_start(struct rl_procs *procs, struct cgroup *cgrp,
+		    struct pid_namespace *ns)
 {
 	memset(procs, 0, sizeof(*procs));
 	procs->cgrp = cgrp;
+	if (cgrp)
+		cgroup_get(cgrp);
+	procs->ns = get_pid_ns(ns);
 	procs->next_tgid = 1;
 	rl_mm_set_init(&procs->seen);
 }
@@ -164,25 +169,42 @@ void rl_procs_start(struct rl_procs *procs, struct cgroup *cgrp)
 void rl_procs_end(struct rl_procs *procs)
 {
 	rl_mm_set_clear(&procs->seen);
+	if (procs->cgrp)
+		cgroup_put(procs->cgrp);
+	procs->cgrp = NULL;
+	put_pid_ns(procs->ns);
+	procs->ns = NULL;
 }
 
-/* The next thread-group leader from the cursor on, referenced, or NULL. */
+/*
+ * Pids looked at in one RCU read section, at most: a cgroup with few
+ * processes (or none) would have a call walk the whole pid space.
+ */
+#define RL_PROCS_SCAN_MAX	1024
+
+/*
+ * The next thread-group leader from the cursor on, referenced, or NULL:
+ * at the end, or (@procs->paused) after RL_PROCS_SCAN_MAX pids with no
+ * leader to return, the cursor where the next call goes on.
+ */
 static struct task_struct *rl_procs_next_task(struct rl_procs *procs)
 {
 	struct task_struct *task = NULL;
+	unsigned int scanned = 0;
 	struct pid *pid;
 
 	rcu_read_lock();
 	while (!task) {
-		pid = find_ge_pid(procs->next_tgid, &init_pid_ns);
+		if (++scanned > RL_PROCS_SCAN_MAX) {
+			procs->paused = true;
+			break;
+		}
+		pid = find_ge_pid(procs->next_tgid, procs->ns);
 		if (!pid)
 			break;
-		procs->next_tgid = pid_nr(pid) + 1;
+		procs->next_tgid = pid_nr_ns(pid, procs->ns) + 1;
 		/* NULL for the id of a thread that is not a leader */
 		task = pid_task(pid, PIDTYPE_TGID);
-		if (task && procs->cgrp &&
-		    !cgroup_is_descendant(task_dfl_cgroup(task), procs->cgrp))
-			task = NULL;
 	}
 	if (task)
 		get_task_struct(task);
@@ -190,61 +212,105 @@ static struct task_struct *rl_procs_next_task(struct rl_procs *procs)
 	return task;
 }
 
+/* Whether @task is in the cgroup of the pass (or there is none). */
+static bool rl_procs_task_in(struct rl_procs *procs, struct task_struct *task)
+{
+	bool in;
+
+	if (!procs->cgrp)
+		return true;
+	rcu_read_lock();
+	in = cgroup_is_descendant(task_dfl_cgroup(task), procs->cgrp);
+	rcu_read_unlock();
+	return in;
+}
+
 /*
  * The process's mm, held, or NULL once every thread has exited: a
  * leader that exited before its other threads has none of its own
- * (what find_lock_task_mm() does, which is not exported).
+ * (what find_lock_task_mm() does, which is not exported).  *@from: the
+ * thread it was taken from, referenced; its cgroup is the process's (an
+ * exited leader is not migrated with the others).
  */
-static struct mm_struct *rl_process_mm(struct task_struct *leader)
+static struct mm_struct *rl_process_mm(struct task_struct *leader,
+				       struct task_struct **from)
 {
 	struct mm_struct *mm = get_task_mm(leader);
 	struct task_struct *t;
 
-	if (mm)
-		return mm;
-	rcu_read_lock();
-	for_each_thread(leader, t) {
-		mm = get_task_mm(t);
+	*from = leader;
+	if (!mm) {
+		rcu_read_lock();
+		for_each_thread(leader, t) {
+			mm = get_task_mm(t);
+			if (mm) {
+				*from = t;
+				break;
+			}
+		}
 		if (mm)
-			break;
+			get_task_struct(*from);
+		rcu_read_unlock();
+		return mm;
 	}
-	rcu_read_unlock();
+	get_task_struct(leader);
 	return mm;
 }
 
 /*
  * The next mm to walk, held (mmput() it), with its process's credentials
- * (put_cred() them); NULL at the end of the pass.  Kernel threads and
- * exited processes are counted and passed over; an mm already visited in
+ * (put_cred() them); NULL at the end of the pass, or when a call has
+ * looked at RL_PROCS_SCAN_MAX pids (@procs->paused: call again), or when
+ * the cgroup is gone (@procs->offline).  Kernel threads, exited processes
+ * and OOM victims are counted and passed over; an mm already visited in
  * this pass (CLONE_VM) is passed over.
  */
 struct mm_struct *rl_procs_next(struct rl_procs *procs,
 				const struct cred **cred)
 {
-	struct task_struct *task;
+	struct task_struct *task, *from;
 	struct mm_struct *mm;
 
+	procs->paused = false;
+	/* removed: its processes went to its parent, and no new ones come */
+	if (procs->cgrp && !(READ_ONCE(procs->cgrp->self.flags) & CSS_ONLINE)) {
+		procs->offline = true;
+		return NULL;
+	}
 	while ((task = rl_procs_next_task(procs))) {
 		if (task->flags & PF_KTHREAD) {
-			procs->skipped_kthread++;
+			/* counted only if it is one of the pass's */
+			if (rl_procs_task_in(procs, task))
+				procs->skipped_kthread++;
 			put_task_struct(task);
 			continue;
 		}
-		mm = rl_process_mm(task);
+		/* the reaper must get its mmap lock, not a walk */
+		if (tsk_is_oom_victim(task)) {
+			procs->skipped_oom++;
+			put_task_struct(task);
+			continue;
+		}
+		mm = rl_process_mm(task, &from);
+		put_task_struct(task);
 		if (!mm) {
 			procs->skipped_exited++;
-			put_task_struct(task);
+			continue;
+		}
+		if (!rl_procs_task_in(procs, from)) {
+			put_task_struct(from);
+			mmput_async(mm);
 			continue;
 		}
 		/* seen, or no memory to note it: never walked twice */
 		if (rl_mm_set_find(&procs->seen, mm) ||
 		    !rl_mm_set_add(&procs->seen, mm)) {
-			mmput(mm);
-			put_task_struct(task);
+			put_task_struct(from);
+			mmput_async(mm);
 			continue;
 		}
-		*cred = get_task_cred(task);
-		put_task_struct(task);
+		*cred = get_task_cred(from);
+		put_task_struct(from);
 		return mm;
 	}
 	return NULL;

@@ -21,6 +21,7 @@
 /* stats.c: cumulative counters, per-CPU so any context may count. */
 void rl_count(enum rl_counter c, u64 n);
 void rl_stats_read(u64 *values);
+void rl_stats_read_raw(u64 *values);
 u64 rl_stat_total(enum rl_counter c);
 const char *rl_counter_name(enum rl_counter c);
 
@@ -108,6 +109,7 @@ struct rl_request {
 	bool pte_zero;		/* pte_reclaim also frees zero-page tables */
 	unsigned int hold_tables;	/* lock_hold_tables */
 	struct rl_walk_budget *budget;	/* NULL: none (pte_reclaim only) */
+	bool nowait;	/* never wait for the mmap lock: -EBUSY (pte_reclaim) */
 };
 
 extern const char *const rl_walker_names[];
@@ -130,7 +132,7 @@ int rl_set_hold_tables(unsigned int n);
 void rl_get_request(struct rl_request *req);	/* takes a pid reference */
 void rl_put_request(struct rl_request *req);
 int rl_trigger(void);
-int rl_walk_lock_killable(void);
+bool rl_walk_trylock(void);
 void rl_walk_unlock(void);
 int rl_last_show(struct seq_file *m, void *unused);
 void rl_target_exit(void);
@@ -158,16 +160,21 @@ void rl_mm_set_prune(struct rl_mm_set *set);
 void rl_mm_set_clear(struct rl_mm_set *set);
 
 /* procs.c: the processes of a cgroup, or every process, each mm once */
+struct pid_namespace;
 struct rl_procs {
-	struct cgroup *cgrp;		/* NULL: every user process */
-	pid_t next_tgid;		/* the cursor */
+	struct cgroup *cgrp;		/* NULL: every user process; held */
+	struct pid_namespace *ns;	/* whose pids are walked; held */
+	pid_t next_tgid;		/* the cursor, in @ns */
+	bool paused;			/* the last call stopped early */
+	bool offline;			/* @cgrp was removed */
 	struct rl_mm_set seen;		/* mms visited in this pass */
-	unsigned long walked, skipped_exited, skipped_kthread;
+	unsigned long walked, skipped_exited, skipped_kthread, skipped_oom;
 };
 
 struct cgroup *rl_cgroup_lookup(const char *path);
 void rl_cgroup_show(struct seq_file *m, struct cgroup *cgrp);
-void rl_procs_start(struct rl_procs *procs, struct cgroup *cgrp);
+void rl_procs_start(struct rl_procs *procs, struct cgroup *cgrp,
+		    struct pid_namespace *ns);
 struct mm_struct *rl_procs_next(struct rl_procs *procs,
 				const struct cred **cred);
 void rl_procs_end(struct rl_procs *procs);
@@ -178,7 +185,9 @@ int rl_walk_pageout(const struct rl_request *req, struct mm_struct *mm,
 
 /*
  * walk_pte_reclaim.c: the empty-PTE-table walker; -EAGAIN when
- * req->budget ended it (see there where)
+ * req->budget ended it (see there where), or when req->nowait found the
+ * mmap lock taken after it began; -EBUSY when req->nowait found it
+ * taken at the start
  */
 int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm);
 
@@ -187,6 +196,8 @@ int rl_auto_set_interval(unsigned int ms);
 unsigned int rl_auto_interval(void);
 int rl_auto_set_budget(unsigned int pct);
 unsigned int rl_auto_budget(void);
+int rl_auto_set_cgroup(const char *path);
+void rl_auto_cgroup_show(struct seq_file *m);
 void rl_auto_exit(void);
 
 /* knobs.c */

@@ -61,6 +61,12 @@ u64 rl_stat_total(enum rl_counter c)
 	return sum;
 }
 
+/* Totals since load, which a reset does not move: for deltas. */
+void rl_stats_read_raw(u64 *values)
+{
+	rl_stats_sum(values);
+}
+
 void rl_stats_read(u64 *values)
 {
 	int i;

@@ -47,6 +47,7 @@ DEFINE_STATIC_CALL_NULL(rl_swap_put, rl_swap_put_fn);
 DEFINE_STATIC_CALL_NULL(rl_remove_rmap, RL_REMOVE_RMAP_FN);
 DEFINE_STATIC_CALL_NULL(rl_mm_trace_rss_stat, rl_mm_trace_rss_stat_fn);
 DEFINE_STATIC_CALL_NULL(rl_task_sched_runtime, task_sched_runtime);
+DEFINE_STATIC_CALL_NULL(rl_kallsyms_show_value, kallsyms_show_value);
 #if RL_HAVE_MMU_INVALIDATE_RANGE
 DEFINE_STATIC_CALL_NULL(rl_mmu_invalidate_range,
 			__mmu_notifier_invalidate_range);
@@ -154,6 +155,8 @@ static struct rl_symbol rl_symbols[] = {
 #endif
 	/* the background mode's budget */
 	RL_SYM_CALL(task_sched_runtime),
+	/* who may read the addresses in `symbols` */
+	RL_SYM_CALL(kallsyms_show_value),
 	RL_SYM_DATA_OPT(mmlist_lock, RL_NO_MMLIST),
 	RL_SYM_DATA_OPT(init_mm, RL_NO_MMLIST),
 #ifdef RL_HAVE_ARM64_SHIMS
@@ -272,8 +275,19 @@ int rl_symbols_resolve(const char *extra_required)
 	return 0;
 }
 
+/*
+ * Whether the reader may see kernel addresses: what /proc/kallsyms
+ * decides for the opener's credentials (kptr_restrict, CAP_SYSLOG,
+ * perf_event_paranoid), with zeros otherwise, as it prints them.
+ */
+static bool rl_symbols_show_addr(struct seq_file *m)
+{
+	return static_call(rl_kallsyms_show_value)(m->file->f_cred);
+}
+
 int rl_symbols_show(struct seq_file *m, void *unused)
 {
+	bool show_addr = rl_symbols_show_addr(m);
 	const struct rl_symbol *s;
 
 	seq_printf(m, "%-36s %-18s %-9s %s\n", "symbol", "address", "entry",
@@ -282,7 +296,8 @@ int rl_symbols_show(struct seq_file *m, void *unused)
 		bool data = s->use == RL_SYM_DATA ||
 			    s->use == RL_SYM_DATA_OPTIONAL;
 
-		seq_printf(m, "%-36s 0x%016lx %-9s %s\n", s->name, s->addr,
+		seq_printf(m, "%-36s 0x%016lx %-9s %s\n", s->name,
+			   show_addr ? s->addr : 0UL,
 			   data ? "-" : rl_entry_kind(s->entry_insn),
 			   data && !s->addr ? "data(missing)" :
 					      rl_use_name[s->use]);

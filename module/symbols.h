@@ -20,6 +20,8 @@
 
 /* Typed after the kernel's own declaration, which kallsyms.h still has. */
 DECLARE_STATIC_CALL(rl_kallsyms_lookup_name, kallsyms_lookup_name);
+/* `symbols` prints addresses to whom /proc/kallsyms would. */
+DECLARE_STATIC_CALL(rl_kallsyms_show_value, kallsyms_show_value);
 
 DECLARE_STATIC_CALL(rl_vm_normal_folio, vm_normal_folio);
 

@@ -11,7 +11,9 @@
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/oom.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include "reclaimlab.h"
@@ -43,7 +45,8 @@ struct rl_last_run {
 	u64 elapsed_ns;
 	int result;
 	/* a cgroup target's processes */
-	unsigned long procs_walked, procs_skipped_exited, procs_skipped_kthread;
+	unsigned long procs_walked, procs_skipped_exited, procs_skipped_kthread,
+		procs_skipped_oom;
 	u64 delta[RL_NR_COUNTERS];
 };
 
@@ -219,7 +222,8 @@ static int rl_run_walker(const struct rl_request *req, struct mm_struct *mm,
 
 /*
  * The target's mm (held against exit: the walk pins it, not the task) and
- * credentials, or an errno: -EINVAL with no target, -ESRCH if it is gone.
+ * credentials, or an errno: -EINVAL with no target, -ESRCH if it is gone
+ * or an OOM victim.
  */
 static struct mm_struct *rl_target_mm(struct pid *pid,
 				      const struct cred **cred)
@@ -232,6 +236,11 @@ static struct mm_struct *rl_target_mm(struct pid *pid,
 	task = get_pid_task(pid, PIDTYPE_PID);
 	if (!task)
 		return ERR_PTR(-ESRCH);
+	/* being killed: the OOM reaper must get its mmap lock, not a walk */
+	if (tsk_is_oom_victim(task)) {
+		put_task_struct(task);
+		return ERR_PTR(-ESRCH);
+	}
 	mm = get_task_mm(task);
 	if (mm)
 		*cred = get_task_cred(task);
@@ -250,8 +259,20 @@ static int rl_trigger_cgroup(const struct rl_request *req)
 	struct mm_struct *mm;
 	int ret = 0;
 
-	rl_procs_start(&procs, req->cgrp);
-	while ((mm = rl_procs_next(&procs, &cred))) {
+	rl_procs_start(&procs, req->cgrp, task_active_pid_ns(current));
+	for (;;) {
+		mm = rl_procs_next(&procs, &cred);
+		if (!mm && procs.paused) {
+			/* a stretch of pids with none of the cgroup's */
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			cond_resched();
+			continue;
+		}
+		if (!mm)
+			break;
 		ret = rl_run_walker(req, mm, cred);
 		put_cred(cred);
 		mmput(mm);
@@ -271,6 +292,9 @@ static int rl_trigger_cgroup(const struct rl_request *req)
 	rl_last.procs_walked = procs.walked;
 	rl_last.procs_skipped_exited = procs.skipped_exited;
 	rl_last.procs_skipped_kthread = procs.skipped_kthread;
+	rl_last.procs_skipped_oom = procs.skipped_oom;
+	if (!ret && procs.offline)
+		ret = -ENOENT;	/* the cgroup was removed meanwhile */
 	rl_procs_end(&procs);
 	return ret;
 }
@@ -295,7 +319,8 @@ int rl_trigger(void)
 		}
 	}
 
-	rl_stats_read(rl_before);
+	/* raw totals: a reset of `stats` meanwhile cannot wrap the deltas */
+	rl_stats_read_raw(rl_before);
 	start_ns = ktime_get_ns();
 	if (mm) {
 		ret = rl_run_walker(&req, mm, cred);
@@ -309,7 +334,7 @@ int rl_trigger(void)
 	rl_count(RL_C_triggers, 1);
 	if (ret)
 		rl_count(RL_C_trigger_errors, 1);
-	rl_stats_read(rl_last.delta);
+	rl_stats_read_raw(rl_last.delta);
 	for (i = 0; i < RL_NR_COUNTERS; i++)
 		rl_last.delta[i] -= rl_before[i];
 
@@ -332,10 +357,12 @@ out:
 /*
  * For walks that are not triggers (the background mode): one walk at a
  * time, so the counter deltas a trigger records in `last` are its own.
+ * Only tried: the background mode never waits behind a trigger (its stop
+ * would wait with it).
  */
-int rl_walk_lock_killable(void)
+bool rl_walk_trylock(void)
 {
-	return mutex_lock_killable(&rl_trigger_lock) ? -EINTR : 0;
+	return mutex_trylock(&rl_trigger_lock);
 }
 
 void rl_walk_unlock(void)
@@ -361,6 +388,8 @@ int rl_last_show(struct seq_file *m, void *unused)
 			   rl_last.procs_skipped_exited);
 		seq_printf(m, "procs_skipped_kthread %lu\n",
 			   rl_last.procs_skipped_kthread);
+		seq_printf(m, "procs_skipped_oom %lu\n",
+			   rl_last.procs_skipped_oom);
 	} else {
 		seq_printf(m, "pid %d\n", pid_vnr(req->pid));
 	}

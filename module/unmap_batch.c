@@ -53,21 +53,24 @@ static pte_t rl_unmap_saved[RL_BATCH_MAX];
 /*
  * Whether the @nr PTEs from @pte still map @folio from its first page,
  * present, with the bits of the batch the walker found (@first: its first
- * PTE; young, dirty, soft-dirty and write may differ, as there).
+ * PTE; young, dirty, soft-dirty and write may differ, as there).  Each
+ * PTE must map page i of @folio and no other page: the batch's swap
+ * entries replace exactly these PTEs.
  */
 static bool rl_unmap_ptes_unchanged(struct folio *folio, pte_t *pte,
 				    unsigned int nr, pte_t first)
 {
 	pte_t expected = rl_pte_batch_bits(first);
+	unsigned long pfn = folio_pfn(folio);
 	unsigned int i, step;
 
-	if (pte_pfn(first) != folio_pfn(folio))
+	if (pte_pfn(first) != pfn || nr > folio_nr_pages(folio))
 		return false;
 	/* a contiguous block by its first PTE, as rl_folio_pte_batch() */
 	for (i = 0; i < nr; i += step) {
 		pte_t cur = ptep_get(pte + i);
 
-		if (!pte_present(cur) ||
+		if (!pte_present(cur) || pte_pfn(cur) != pfn + i ||
 		    pte_val(rl_pte_batch_bits(cur)) != pte_val(expected))
 			return false;
 		step = rl_pte_batch_hint(pte + i, cur);
@@ -360,12 +363,13 @@ bool rl_unmap_batch(struct rl_unmap_batch *b)
 	}
 	pte = rl_pte_map(b->pmd, b->addr, &pmdval);
 	if (!rl_pte_mapped(pte)) {
-		reason = RL_C_unmap_fallback_changed;
+		reason = refusal ?: RL_C_unmap_fallback_changed;
 	} else {
 		ptl = pte_lockptr(mm, &pmdval);
 		spin_lock(ptl);
 		if (!pmd_same(pmdval, rl_pmdp_get_lockless(b->pmd))) {
-			reason = RL_C_unmap_fallback_changed;
+			/* a refusal keeps its own reason: it came first */
+			reason = refusal ?: RL_C_unmap_fallback_changed;
 		} else if (refusal) {
 			rl_unmap_make_old(b, pte);
 			reason = refusal;

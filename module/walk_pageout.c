@@ -207,6 +207,7 @@ static unsigned int rl_folio_pte_batch(struct folio *folio, pte_t *pte,
 		if (nr >= max)
 			return max;
 		cur = ptep_get(pte + nr);
+		/* never past the folio's last page, whatever the PTEs say */
 		if (pte_pfn(expected) >= end_pfn || !pte_present(cur) ||
 		    pte_val(rl_pte_batch_bits(cur)) != pte_val(expected))
 			return nr;

@@ -388,15 +388,17 @@ int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
 	struct rl_lock_hold hold = {
 		.mm = mm,
 		.write = RL_PT_MMAP_WRITE,
+		.nowait = req->nowait,
 		.limit = req->hold_tables,
 		.drops = RL_C_pte_reclaim_lock_drops,
 		.waited = RL_C_pte_reclaim_lock_waited,
 	};
 	u64 t0 = ktime_get_ns();
-	int ret = 0;
+	int ret;
 
-	if (rl_hold_lock(&hold))
-		return -EINTR;
+	ret = rl_hold_lock(&hold);
+	if (ret)
+		return ret;
 	/* VMA by VMA from @addr, found again after each lock break */
 	while (addr < end && (vma = find_vma(mm, addr)) && vma->vm_start < end) {
 		/*
@@ -425,6 +427,11 @@ int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
 				goto out;
 			}
 			ret = rl_hold_break(&hold);
+			if (ret == -EBUSY && req->budget) {
+				/* taken meanwhile: a later walk goes on */
+				req->budget->stopped_at = next;
+				ret = -EAGAIN;
+			}
 			if (ret < 0)
 				goto out;
 			if (ret) {
@@ -432,6 +439,7 @@ int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
 				addr = next;
 				break;
 			}
+			/* lock_hold_tables 0 only: the breaks reschedule */
 			cond_resched();
 		}
 	}

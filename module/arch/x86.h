@@ -94,10 +94,15 @@ static inline bool rl_pmdp_test_and_clear_young(struct vm_area_struct *vma,
 				  (unsigned long *)&pmdp->pmd);
 }
 
-/* The PTE that maps the page @nr on with the same bits as @pte. */
+/*
+ * The PTE that maps the page @nr on with the same bits as @pte: through
+ * the PFN, as the kernel's pte_advance_pfn() does.  A PROT_NONE PTE
+ * (mprotect, NUMA-balancing hinting) holds its PFN inverted (L1TF), so
+ * adding to the raw value would step down, not up.
+ */
 static inline pte_t rl_pte_advance_pfn(pte_t pte, unsigned int nr)
 {
-	return __pte(pte_val(pte) + (pteval_t)nr * PAGE_SIZE);
+	return pfn_pte(pte_pfn(pte) + nr, pte_pgprot(pte));
 }
 
 /*

@@ -66,6 +66,13 @@ smoke_symbols() {
 	[ $n -ge 3 ] || mismatch="$mismatch only-$n-symbols"
 	check "symbols: $n addresses match /proc/kallsyms$mismatch" \
 		[ -z "$mismatch" ]
+	# addresses only for whom /proc/kallsyms shows them (kptr_restrict)
+	echo 2 >/proc/sys/kernel/kptr_restrict
+	shown=$(awk 'NR > 1 && $2 != "0x0000000000000000" { n++ } END { print n + 0 }' $DBG/symbols)
+	kall=$(awk '$1 != "0000000000000000" { n++ } END { print n + 0 }' /proc/kallsyms)
+	echo 0 >/proc/sys/kernel/kptr_restrict
+	check "symbols: kptr_restrict 2 hides every address ($shown shown; /proc/kallsyms $kall)" \
+		sh -c '[ "$1" = 0 ] && [ "$2" = 0 ]' - "$shown" "$kall"
 	sealed=$(awk 'NR > 1 && $3 == "sealed" { print $1 }' $DBG/symbols)
 	if [ -n "$sealed" ]; then
 		echo "# sealed (no endbr64, safe only as direct calls):" $sealed
@@ -188,10 +195,23 @@ cgroup() {
 }
 
 # The background mode: auto_interval_ms, its budget, its stop
-# (tests/guest/t_auto.c).
+# (tests/guest/t_auto.c).  The budget, a CPU share, only where rl.args
+# asks for it: check.sh's one-vCPU -icount boot, where the host's load
+# cannot move guest time.
 auto() {
 	# shellcheck disable=SC2086
-	load && timeout $TIMEOUT ./t_auto $RL_ARGS
+	load && timeout $TIMEOUT ./t_auto ${RL_ARGS:-knobs,floor,unchanged,stop}
+}
+
+# The background mode's own target (auto_cgroup), its trylocks, its
+# start and stop (tests/guest/t_auto_target.c); then rmmod, which must not
+# wait for a thread behind a busy lock.
+auto_target() {
+	load || return
+	rc=0
+	timeout $TIMEOUT ./t_auto_target || rc=1
+	check "auto_target: rmmod after the busy target" unload || rc=1
+	return $rc
 }
 
 # The trace events agree with `last`, line for line
@@ -467,7 +487,7 @@ bench() {
 }
 
 TESTS="smoke_symbols smoke_knobs smoke_probes smoke_walker smoke_pte
-	smoke_reclaimctl smoke_lockdown smoke_fuzz cgroup auto trace pte_races unmap_batched adv_races adv_module adv_swapfull
+	smoke_reclaimctl smoke_lockdown smoke_fuzz cgroup auto auto_target trace pte_races unmap_batched adv_races adv_module adv_swapfull
 	missing_symbol load_cycles"
 # The main job's walk-through, the benchmark and the soak run only when
 # asked for by name.

@@ -244,7 +244,14 @@ static void test_auto_knobs(void)
 	expect_refused("auto_interval_ms", "3600001", EINVAL);
 	expect_refused("auto_interval_ms", "-1", EINVAL);
 	expect_refused("auto_interval_ms", "1s", EINVAL);
+	/* under 10 ms: a timeout under one jiffy would spin */
+	expect_refused("auto_interval_ms", "1", EINVAL);
+	expect_refused("auto_interval_ms", "9", EINVAL);
 	expect_value("auto_interval_ms", "0", "0");
+	tap(!strcmp(knob_read("auto_cgroup"), "none"),
+	    "auto_cgroup: none by default");
+	expect_refused("auto_cgroup", "relative/path", EINVAL);
+	expect_refused("auto_cgroup", "/no/such/cgroup", ENOENT);
 }
 
 /* The cgroup target's errors; t_walker_cgroup runs it. */
@@ -375,6 +382,51 @@ static void test_stats_and_probes(void)
 	munmap(p, PMD_SZ);
 }
 
+/*
+ * `last` holds a trigger's own deltas even when `stats` is reset while it
+ * runs: a child triggers pte_reclaim over this process's RESET_TABLES
+ * empty tables while this process resets the counters again and again.
+ */
+#define RESET_TABLES 4096
+
+static void test_last_across_reset(void)
+{
+	char *p = map_sparse(RESET_TABLES * PMD_SZ);
+	long long freed, runs;
+	int resets = 0, status;
+	char buf[32];
+	size_t off;
+	pid_t pid;
+
+	for (off = 0; off < RESET_TABLES * PMD_SZ; off += PMD_SZ) {
+		p[off] = 1;
+		madvise(p + off, PAGE_SZ, MADV_DONTNEED);
+	}
+	snprintf(buf, sizeof(buf), "%d", getpid());
+	if (knob_write("pid", buf) || knob_write("range", "all") ||
+	    knob_write("walker", "pte_reclaim"))
+		die("pte_reclaim on self");
+	/* the counters have moved before: a delta off the reset would wrap */
+	madvise(p, PAGE_SZ, MADV_COLD);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid)
+		_exit(knob_write("trigger", "1") ? 1 : 0);
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		knob_write("stats", "0");
+		resets++;
+	}
+	freed = field_in(RL_DIR "last", "pte_reclaim_tables_freed");
+	runs = field_in(RL_DIR "last", "pte_reclaim_runs");
+	tap(WIFEXITED(status) && !WEXITSTATUS(status) &&
+	    freed >= RESET_TABLES && freed < RESET_TABLES + 512 && runs == 1,
+	    "last: a trigger's deltas stand though stats was reset %d times while it ran: pte_reclaim_tables_freed %lld (want %d, or a few more of this process's), runs %lld (want 1)",
+	    resets, freed, RESET_TABLES, runs);
+	knob_write("walker", "pageout");
+	munmap(p, RESET_TABLES * PMD_SZ);
+}
+
 int main(void)
 {
 	static const char *const walkers[] = { "pageout", "cold", "pte_reclaim" };
@@ -422,5 +474,6 @@ int main(void)
 	test_cgroup();
 	test_write_only_and_read_only();
 	test_stats_and_probes();
+	test_last_across_reset();
 	return rl_failures ? 1 : 0;
 }

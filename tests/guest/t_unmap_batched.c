@@ -14,6 +14,8 @@
  * - lazyfree: MADV_FREE'd large folios untouched since are freed without
  *   swap I/O and read back as zeros; folios written since go to swap
  *   (swap-backed again) and keep what was written;
+ * - protnone: folios whose PTEs are PROT_NONE are still one batch each
+ *   and swapped whole (x86 keeps such a PTE's PFN inverted);
  * - uffd_wp, pinned: a uffd-wp registered range and folios pinned by an
  *   io_uring fixed buffer are left to the kernel, counted by reason, data
  *   intact;
@@ -90,6 +92,39 @@ static void whole_case(int kb, int pte_mapped)
 		tap(W(&r, split) == 0 && k.splits == 0 && k.swpout == folios,
 		    "%s: kernel: %lld of %ld folios swapped out whole, %lld split (walker %lld)",
 		    name, k.swpout, folios, k.splits, W(&r, split));
+	expect_identical(name, p, REGION, seed);
+	munmap(p, REGION);
+}
+
+/* ------------------------------------------------------------------ */
+/* protnone: PROT_NONE PTEs (x86 inverts their PFN bits) batch whole   */
+
+static void protnone_case(int kb, int pte_mapped)
+{
+	const long pages = REGION / PAGE_SZ;
+	const long folios = (long)(REGION / 1024 / kb);
+	uint64_t seed = 0x960e0000 + kb * 2 + pte_mapped;
+	struct ksnap k;
+	struct run r;
+	char name[128];
+	char *p;
+
+	unmap_case_name(name, sizeof(name), "protnone", kb, pte_mapped);
+	p = populate(REGION, kb, pte_mapped, seed);
+	/* as mprotect() and NUMA-balancing hinting leave the PTEs */
+	if (mprotect(p, REGION, PROT_NONE))
+		die("mprotect PROT_NONE");
+	ksnap(&k);
+	walk_batched(name, p, REGION, &r);
+	ksnap_delta(&k);
+	tap(U(&r, batched) == folios && W(&r, split) == 0 &&
+	    W(&r, large_whole) == folios && k.splits == 0 &&
+	    W(&r, reclaimed) == pages,
+	    "%s: each PROT_NONE folio one batch, whole, as stock keeps it: %lld of %ld unmapped batched, large_whole %lld, split %lld (kernel %lld), reclaimed %lld of %ld pages",
+	    name, U(&r, batched), folios, W(&r, large_whole), W(&r, split),
+	    k.splits, W(&r, reclaimed), pages);
+	if (mprotect(p, REGION, PROT_READ | PROT_WRITE))
+		die("mprotect back");
 	expect_identical(name, p, REGION, seed);
 	munmap(p, REGION);
 }
@@ -377,6 +412,8 @@ int main(int argc, char **argv)
 	/* one size for the rest: the smallest the kernel has */
 	kb = e.cut_kb;
 	pte = e.cut_pte;
+	if (want("protnone"))
+		protnone_case(kb, pte);
 	if (want("lazyfree"))
 		lazyfree_case(kb, pte);
 	if (want("uffd_wp"))

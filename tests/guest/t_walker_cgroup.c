@@ -708,12 +708,80 @@ static void test_empty(void)
 	    errname(r.rc), r.result, p.walked, p.exited, p.kthread,
 	    C(&r, runs), p.cgroup);
 
+	/* removed after it was set: the trigger says so, not "all done" */
+	if (mkdir(CG_ROOT "/rltest/gone", 0755) && errno != EEXIST)
+		die("mkdir /rltest/gone");
+	err = knob_write("cgroup", "/rltest/gone");
+	if (rmdir(CG_ROOT "/rltest/gone"))
+		die("rmdir /rltest/gone");
+	err = err ?: knob_write("trigger", "1");
+	tap(err == ENOENT,
+	    "empty: trigger on a cgroup removed since it was set: %s (want ENOENT)",
+	    errname(err));
+
 	err = knob_write("cgroup", "none");
 	tap(!err && !strcmp(cg_knob(cg, sizeof(cg)), "none"),
 	    "empty: cgroup \"none\" clears it (%s, reads \"%s\")",
 	    errname(err), cg);
 	err = knob_write("trigger", "1");
 	diag("empty: trigger with neither pid nor cgroup: %s", errname(err));
+}
+
+/*
+ * In a child cgroup namespace rooted at /rltest/a, the path form ("/b",
+ * relative to that root, as /proc/self/cgroup prints it there) and the
+ * directory form (CG_ROOT/rltest/a/b on the init namespace's mount)
+ * name the same cgroup, which reads back as "/b" there.  A child does it
+ * and says how it went in its exit status.
+ */
+static void test_cgroupns(void)
+{
+	char got_path[256] = "", got_dir[256] = "";
+	int err_path, err_dir, status;
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		char out[520];
+		int n;
+
+		close(fds[0]);
+		if (cg_move("/rltest/a", getpid()) || unshare(CLONE_NEWCGROUP))
+			_exit(2);
+		err_path = knob_write("cgroup", "/b");
+		snprintf(got_path, sizeof(got_path), "%s", knob_read("cgroup"));
+		err_dir = knob_write("cgroup", CG_ROOT "/rltest/a/b");
+		snprintf(got_dir, sizeof(got_dir), "%s", knob_read("cgroup"));
+		n = snprintf(out, sizeof(out), "%d %d %.250s %.250s", err_path,
+			     err_dir, got_path, got_dir);
+		_exit(write(fds[1], out, n) == n ? 0 : 3);
+	}
+	close(fds[1]);
+	{
+		char in[520] = "";
+		ssize_t n = read(fds[0], in, sizeof(in) - 1);
+
+		if (n > 0)
+			in[n] = '\0';
+		if (sscanf(in, "%d %d %255s %255s", &err_path, &err_dir,
+			   got_path, got_dir) != 4)
+			err_path = err_dir = -1;
+	}
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	tap(WIFEXITED(status) && WEXITSTATUS(status) == 0 && !err_path &&
+	    !err_dir && !strcmp(got_path, "/b") && !strcmp(got_dir, "/b"),
+	    "cgroupns: in a cgroup namespace rooted at /rltest/a, \"/b\" (%s, reads \"%s\") and " CG_ROOT "/rltest/a/b (%s, reads \"%s\") are the same cgroup (child status %d)",
+	    err_path > 0 ? strerrorname_np(err_path) : err_path ? "?" : "ok",
+	    got_path,
+	    err_dir > 0 ? strerrorname_np(err_dir) : err_dir ? "?" : "ok",
+	    got_dir, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	knob_write("cgroup", "none");
 }
 
 static void cleanup(void)
@@ -760,6 +828,8 @@ int main(int argc, char **argv)
 		}
 		if (want("empty"))
 			test_empty();
+		if (want("cgroupns"))
+			test_cgroupns();
 	}
 	cleanup();
 	return walker_end("t_walker_cgroup", &e, 0);

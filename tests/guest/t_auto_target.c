@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The background mode's target and its locks (module/auto.c, issue 24):
+ *  - target: auto_cgroup is the mode's own.  Started on a cgroup, a
+ *    trigger that sets `pid` elsewhere (which clears `cgroup`) leaves it
+ *    there: a process outside keeps its empty tables, one inside has them
+ *    freed; auto_cgroup reads back, refuses a bad path and takes "none";
+ *  - busy: a target whose mmap lock another thread of it holds for write
+ *    again and again (mprotect over 256 MiB), and whose page tables keep
+ *    growing (so it is not passed over as unchanged), is passed over, counted in
+ *    auto_mms_busy, never waited for: 0 returns at once and rmmod works
+ *    after it (run-all.sh);
+ *  - cycles: starting and stopping the thread 300 times, the last ones at
+ *    once after the start, leaves no kmalloc memory behind.
+ * Usage: t_auto_target [group]   (target, busy, cycles)
+ */
+#include "rltest.h"
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#define CG_ROOT "/sys/fs/cgroup"
+#define CG_IN "/rltest_auto"
+#define TABLES 64
+#define MS 1000000LL
+
+static const char *only;
+
+static int want(const char *group)
+{
+	return !only || !strcmp(only, group);
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long long stat_of(const char *name)
+{
+	return field_in(RL_DIR "stats", name);
+}
+
+static long long vm_pte(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	return field_in(path, "VmPTE");
+}
+
+static int cg_move(const char *cg, pid_t pid)
+{
+	char path[256], buf[32];
+
+	snprintf(path, sizeof(path), CG_ROOT "%s/cgroup.procs", cg);
+	snprintf(buf, sizeof(buf), "%d", pid);
+	return write_bytes(path, buf, strlen(buf), -1);
+}
+
+/*
+ * A child with TABLES empty PTE tables (one page of each 2 MiB touched
+ * and zapped), in cgroup @cg ("" for the root); it waits to be killed.
+ * @mprotect_loop: a second thread write-locks its mmap lock again and
+ * again.  Returns its pid once it is ready.
+ */
+static void *mprotect_loop(void *arg)
+{
+	char *p = arg;
+	const size_t len = 256UL << 20;
+
+	for (;;) {
+		/* a new empty table each time: the mm keeps growing */
+		char *t = map_sparse(PMD_SZ);
+
+		t[0] = 1;
+		madvise(t, PAGE_SZ, MADV_DONTNEED);
+		mprotect(p, len, PROT_READ);
+		mprotect(p, len, PROT_READ | PROT_WRITE);
+	}
+	return NULL;
+}
+
+static pid_t spawn(const char *cg, int busy)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(fds))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		char *p = map_sparse(TABLES * PMD_SZ);
+		size_t off;
+
+		close(fds[0]);
+		if (cg_move(cg, getpid()))
+			_exit(2);
+		for (off = 0; off < TABLES * PMD_SZ; off += PMD_SZ) {
+			p[off] = 1;
+			madvise(p + off, PAGE_SZ, MADV_DONTNEED);
+		}
+		if (busy) {
+			const size_t len = 256UL << 20;
+			char *b = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			pthread_t t;
+
+			if (b == MAP_FAILED)
+				_exit(3);
+			madvise(b, len, MADV_NOHUGEPAGE);
+			touch_pages(b, len);
+			if (pthread_create(&t, NULL, mprotect_loop, b))
+				_exit(4);
+		}
+		if (write(fds[1], "r", 1) != 1)
+			_exit(5);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	if (read(fds[0], &c, 1) != 1) {
+		close(fds[0]);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	close(fds[0]);
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void test_target(void)
+{
+	long long in0, out0, in1, out1, t0, off0;
+	pid_t in, out;
+	char path[64];
+	int err;
+
+	tap(!strcmp(knob_read("auto_cgroup"), "none"),
+	    "target: auto_cgroup is none by default (reads '%s')",
+	    knob_read("auto_cgroup"));
+	err = knob_write("auto_cgroup", "/no/such/cgroup");
+	tap(err == ENOENT && !strcmp(knob_read("auto_cgroup"), "none"),
+	    "target: auto_cgroup /no/such/cgroup refused with ENOENT (%s), still none",
+	    strerrorname_np(err) ?: "success");
+	if (mkdir(CG_ROOT CG_IN, 0755) && errno != EEXIST)
+		die("mkdir " CG_IN);
+	in = spawn(CG_IN, 0);
+	out = spawn("", 0);
+	if (in < 0 || out < 0)
+		die("spawn");
+	in0 = vm_pte(in);
+	out0 = vm_pte(out);
+
+	err = knob_write("auto_cgroup", CG_IN);
+	tap(!err && !strcmp(knob_read("auto_cgroup"), CG_IN),
+	    "target: auto_cgroup %s set (%s, reads '%s')", CG_IN,
+	    strerrorname_np(err) ?: "success", knob_read("auto_cgroup"));
+	/* the trigger knobs point elsewhere; the mode must not follow */
+	knob_write("cgroup", CG_IN);
+	snprintf(path, sizeof(path), "%d", getpid());
+	if (knob_write("pid", path) || knob_write("walker", "pageout") ||
+	    knob_write("trigger", "1"))
+		die("trigger on self");
+	if (knob_write("auto_budget_pct", "100") ||
+	    knob_write("auto_interval_ms", "50"))
+		die("auto on");
+	t0 = now_ns();
+	do {
+		usleep(50000);
+		in1 = vm_pte(in);
+	} while (in0 - in1 < TABLES * 4 && now_ns() - t0 < 5000 * MS);
+	usleep(500000);		/* more rounds: time to reach the outsider */
+	out1 = vm_pte(out);
+	knob_write("auto_interval_ms", "0");
+	tap(in0 - in1 >= TABLES * 4,
+	    "target: the process in auto_cgroup has its %d tables freed: VmPTE %lld -> %lld kB",
+	    TABLES, in0, in1);
+	tap(out1 == out0,
+	    "target: a process outside it keeps them though `pid` was set and triggered elsewhere: VmPTE %lld -> %lld kB",
+	    out0, out1);
+	/* removed while it is the target: the passes end at once */
+	reap(in);
+	in = -1;
+	off0 = stat_of("auto_cgroup_offline");
+	rmdir(CG_ROOT CG_IN);
+	knob_write("auto_interval_ms", "10");
+	t0 = now_ns();
+	do
+		usleep(20000);
+	while (stat_of("auto_cgroup_offline") == off0 &&
+	       now_ns() - t0 < 2000 * MS);
+	knob_write("auto_interval_ms", "0");
+	tap(stat_of("auto_cgroup_offline") > off0,
+	    "target: auto_cgroup removed: its passes end early (auto_cgroup_offline +%lld)",
+	    stat_of("auto_cgroup_offline") - off0);
+	err = knob_write("auto_cgroup", "none");
+	tap(!err && !strcmp(knob_read("auto_cgroup"), "none"),
+	    "target: auto_cgroup none clears it (%s)",
+	    strerrorname_np(err) ?: "success");
+	knob_write("auto_budget_pct", "1");
+	reap(in);
+	reap(out);
+	rmdir(CG_ROOT CG_IN);
+}
+
+static void test_busy(void)
+{
+	long long busy0, busy1, t0, t1;
+	pid_t pid;
+
+	if (mkdir(CG_ROOT CG_IN, 0755) && errno != EEXIST)
+		die("mkdir " CG_IN);
+	pid = spawn(CG_IN, 1);
+	if (pid < 0)
+		die("spawn busy");
+	busy0 = stat_of("auto_mms_busy");
+	if (knob_write("auto_cgroup", CG_IN) ||
+	    knob_write("auto_budget_pct", "100") ||
+	    knob_write("auto_interval_ms", "10"))
+		die("auto on");
+	usleep(2000000);
+	busy1 = stat_of("auto_mms_busy");
+	diag("busy: child VmPTE %lld kB; auto_mms_visited %lld, unchanged %lld, rounds %lld",
+	     vm_pte(pid), stat_of("auto_mms_visited"),
+	     stat_of("auto_mms_unchanged"), stat_of("auto_rounds"));
+	t0 = now_ns();
+	knob_write("auto_interval_ms", "0");
+	t1 = now_ns();
+	tap(busy1 > busy0,
+	    "busy: a target whose mmap lock is write-held again and again is passed over, not waited for: auto_mms_busy +%lld",
+	    busy1 - busy0);
+	/* generous: it bounds a hang, not a latency (plain TCG) */
+	tap((t1 - t0) / MS < 2000,
+	    "busy: auto_interval_ms 0 returned in %lld ms", (t1 - t0) / MS);
+	knob_write("auto_cgroup", "none");
+	knob_write("auto_budget_pct", "1");
+	reap(pid);
+	rmdir(CG_ROOT CG_IN);
+}
+
+/* kB of kmalloc memory in use, from /proc/slabinfo; -1 if unreadable. */
+static long long kmalloc_kb(void)
+{
+	static char buf[1 << 17];
+	long long total = 0, active, size;
+	char *line, *save;
+	char name[64];
+	int n, caches = 0;
+
+	/* a seq_file gives a page a read: read to the end */
+	int fd = open("/proc/slabinfo", O_RDONLY);
+	ssize_t got;
+
+	if (fd < 0)
+		return -1;
+	for (n = 0; n < (int)sizeof(buf) - 1; n += got) {
+		got = read(fd, buf + n, sizeof(buf) - 1 - n);
+		if (got <= 0)
+			break;
+	}
+	close(fd);
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%63s %lld %*d %lld", name, &active,
+			   &size) == 3 && !strncmp(name, "kmalloc-", 8)) {
+			total += active * size;
+			caches++;
+		}
+	diag("cycles: /proc/slabinfo: %d bytes read, %d kmalloc caches, %lld kB",
+	     n, caches, total / 1024);
+	return caches ? total / 1024 : -1;
+}
+
+static void test_cycles(void)
+{
+	long long kb0, kb1;
+	int i, err = 0;
+
+	/* one cycle first: what the first start allocates for good */
+	knob_write("auto_interval_ms", "3600000");
+	knob_write("auto_interval_ms", "0");
+	kb0 = kmalloc_kb();
+	for (i = 0; i < 300 && !err; i++) {
+		err = knob_write("auto_interval_ms", "3600000");
+		if (i % 2)
+			usleep(1000);	/* half after its first round */
+		err = err ?: knob_write("auto_interval_ms", "0");
+	}
+	kb1 = kmalloc_kb();
+	/* each thread's state is over 1 kB: 300 leaked would be 300 kB */
+	tap(!err && kb0 >= 0 && kb1 - kb0 < 150,
+	    "cycles: %d starts and stops (%s): kmalloc in use %lld -> %lld kB (want < +150)",
+	    i, strerrorname_np(err) ?: "success", kb0, kb1);
+}
+
+int main(int argc, char **argv)
+{
+	only = argc > 1 ? argv[1] : NULL;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	knob_write("auto_interval_ms", "0");
+	if (want("target"))
+		test_target();
+	if (want("busy"))
+		test_busy();
+	if (want("cycles"))
+		test_cycles();
+	knob_write("auto_interval_ms", "0");
+	return rl_failures ? 1 : 0;
+}
