@@ -172,7 +172,9 @@ void rl_procs_end(struct rl_procs *procs)
 	if (procs->cgrp)
 		cgroup_put(procs->cgrp);
 	procs->cgrp = NULL;
-	put_pid_ns(procs->ns);
+	/* put_pid_ns() takes no NULL */
+	if (procs->ns)
+		put_pid_ns(procs->ns);
 	procs->ns = NULL;
 }
 

@@ -10,12 +10,15 @@
  *    growing (so it is not passed over as unchanged), is passed over, counted in
  *    auto_mms_busy, never waited for: 0 returns at once and rmmod works
  *    after it (run-all.sh);
+ *  - pidns: started from a child pid namespace, it walks that namespace's
+ *    processes and no others;
  *  - cycles: starting and stopping the thread 300 times, the last ones at
  *    once after the start, leaves no kmalloc memory behind.
- * Usage: t_auto_target [group]   (target, busy, cycles)
+ * Usage: t_auto_target [group]   (target, busy, pidns, cycles)
  */
 #include "rltest.h"
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -256,6 +259,89 @@ static void test_busy(void)
 	rmdir(CG_ROOT CG_IN);
 }
 
+/*
+ * Started from a child pid namespace (as from a container that can write
+ * debugfs), the mode walks that namespace's processes only: its init,
+ * which started it, has its tables freed; a process outside keeps its.
+ */
+static void test_pidns(void)
+{
+	long long out0, out1, in0 = -1, in1 = -1, t0;
+	int fds[2], rdy[2], go[2], status;
+	pid_t out, mid, in = -1;
+	char c;
+
+	out = spawn("", 0);
+	if (out < 0 || pipe(fds) || pipe(rdy) || pipe(go))
+		die("spawn / pipe");
+	out0 = vm_pte(out);
+	knob_write("auto_cgroup", "none");
+	knob_write("auto_budget_pct", "100");
+	mid = fork();
+	if (mid < 0)
+		die("fork");
+	if (!mid) {
+		pid_t init;
+
+		if (unshare(CLONE_NEWPID))
+			_exit(2);
+		init = fork();	/* pid 1 of the new namespace */
+		if (init < 0)
+			_exit(3);
+		if (!init) {
+			char *p = map_sparse(TABLES * PMD_SZ);
+			size_t off;
+
+			for (off = 0; off < TABLES * PMD_SZ; off += PMD_SZ) {
+				p[off] = 1;
+				madvise(p + off, PAGE_SZ, MADV_DONTNEED);
+			}
+			/* ready; started once its VmPTE has been read */
+			if (write(rdy[1], "r", 1) != 1 ||
+			    read(go[0], &c, 1) != 1)
+				_exit(5);
+			if (knob_write("auto_interval_ms", "50"))
+				_exit(4);
+			for (;;)
+				pause();
+		}
+		/* its host pid, for the parent to watch */
+		_exit(write(fds[1], &init, sizeof(init)) == sizeof(init) ?
+		      0 : 6);
+	}
+	close(fds[1]);
+	close(rdy[1]);
+	close(go[0]);
+	if (read(fds[0], &in, sizeof(in)) != sizeof(in) ||
+	    read(rdy[0], &c, 1) != 1)
+		in = -1;
+	close(rdy[0]);
+	in0 = in > 0 ? vm_pte(in) : -1;
+	if (write(go[1], "g", 1) != 1)
+		in = -1;
+	close(go[1]);
+	close(fds[0]);
+	waitpid(mid, &status, 0);
+	t0 = now_ns();
+	do {
+		usleep(50000);
+		in1 = in > 0 ? vm_pte(in) : -1;
+	} while (in > 0 && in0 - in1 < TABLES * 4 &&
+		 now_ns() - t0 < 5000 * MS);
+	usleep(500000);
+	out1 = vm_pte(out);
+	knob_write("auto_interval_ms", "0");
+	tap(in > 0 && in0 - in1 >= TABLES * 4,
+	    "pidns: started from a child pid namespace, its init (host pid %d) has its %d tables freed: VmPTE %lld -> %lld kB",
+	    in, TABLES, in0, in1);
+	tap(out1 == out0,
+	    "pidns: a process outside that namespace keeps its: VmPTE %lld -> %lld kB",
+	    out0, out1);
+	knob_write("auto_budget_pct", "1");
+	reap(in);
+	reap(out);
+}
+
 /* kB of kmalloc memory in use, from /proc/slabinfo; -1 if unreadable. */
 static long long kmalloc_kb(void)
 {
@@ -321,6 +407,8 @@ int main(int argc, char **argv)
 		test_target();
 	if (want("busy"))
 		test_busy();
+	if (want("pidns"))
+		test_pidns();
 	if (want("cycles"))
 		test_cycles();
 	knob_write("auto_interval_ms", "0");

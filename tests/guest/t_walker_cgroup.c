@@ -664,6 +664,42 @@ out:
 	reap(&l);
 }
 
+/*
+ * The same after the process moved to /rltest/x: its threads moved, its
+ * exited leader stayed where it was (an exited task is not migrated), so
+ * membership is judged by the thread the mm is taken from: walked in
+ * /rltest/x, not in /rltest/lead.
+ */
+static void test_leader_exited_moved(void)
+{
+	struct child l = KID("leader exited, moved", "/rltest/lead",
+			     LEADER_EXITS, TABLES);
+	struct procs p_old, p_new;
+	struct run r_old, r_new;
+	long long after;
+	int err;
+
+	if (spawn(&l))
+		goto out;
+	err = cg_move("/rltest/x", l.tid);
+	if (err) {
+		tap(0, "exit: moving thread %d to /rltest/x: %s", l.tid,
+		    errname(err));
+		goto out;
+	}
+	cg_trigger("/rltest/lead", &r_old, &p_old);
+	cg_trigger("/rltest/x", &r_new, &p_new);
+	after = pte_now(&l);
+	diag_cg("exit moved /rltest/lead", &r_old, &p_old);
+	diag_cg("exit moved /rltest/x", &r_new, &p_new);
+	tap(r_old.rc == 0 && p_old.walked == 0 && r_new.rc == 0 &&
+	    p_new.walked == 1 && l.pte0 - after >= TABLES * 4,
+	    "exit: a process whose main thread exited, moved to /rltest/x, is walked there (procs_walked %lld, want 1) and not in /rltest/lead where its leader stayed (%lld, want 0); VmPTE %lld -> %lld kB",
+	    p_new.walked, p_old.walked, l.pte0, after);
+out:
+	reap(&l);
+}
+
 static void test_shared_mm(void)
 {
 	struct child v = KID("shares mm", "/rltest/vm", SHARES_MM, TABLES);
@@ -824,6 +860,7 @@ int main(int argc, char **argv)
 			test_exit_mid_walk();
 			test_migrated_out();
 			test_leader_exited();
+			test_leader_exited_moved();
 			test_shared_mm();
 		}
 		if (want("empty"))
