@@ -3,6 +3,7 @@
 #ifndef RL_PGWALK_H
 #define RL_PGWALK_H
 
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
@@ -111,15 +112,34 @@ struct rl_lock_hold {
 	enum rl_counter drops, waited;	/* counted at each break */
 };
 
+/*
+ * @h->nowait: tries, RL_HOLD_TRY_US apart.  A target that faults all the
+ * time holds its lock for read in short stretches with gaps between them;
+ * one try per round landed in those stretches round after round on 6.1
+ * arm64 (whose walk needs the lock for write), and the target kept its
+ * tables.  Never queued on the lock, so never in front of the target's
+ * own faults, and the thread's stop is seen between two tries.
+ */
+#define RL_HOLD_TRIES		16
+#define RL_HOLD_TRY_US		250
+
 /* 0, -EINTR on a fatal signal, -EBUSY if @h->nowait and it is taken. */
 static inline int rl_hold_lock(struct rl_lock_hold *h)
 {
+	unsigned int tries;
 	int ret;
 
 	h->held = 0;
 	if (h->nowait) {
-		h->locked = rl_mmap_trylock(h->mm, h->write);
-		return h->locked ? 0 : -EBUSY;
+		for (tries = 0; tries < RL_HOLD_TRIES; tries++) {
+			h->locked = rl_mmap_trylock(h->mm, h->write);
+			if (h->locked)
+				return 0;
+			if (rl_walk_should_stop(h->mm))
+				break;
+			usleep_range(RL_HOLD_TRY_US, 2 * RL_HOLD_TRY_US);
+		}
+		return -EBUSY;
 	}
 	ret = h->write ? mmap_write_lock_killable(h->mm) :
 			 mmap_read_lock_killable(h->mm);
