@@ -14,7 +14,11 @@ rl_log "debug kernel $kver ready in $((t1 - t0)) s"
 make -s -C "$RL_TOP" tests-bin >/dev/null
 make -s -C "$RL_TOP" module KVER="$kver" >/dev/null
 st=0
-"$RL_TOP/scripts/guest.sh" --timeout 3300 --name "debug-$kver" "$kver" || st=1
+# 4-level paging: with QEMU's la57, Debian's 6.12.118 source built this
+# way reports a KASAN wild-memory-access in do_raw_spin_lock() from an
+# edge IRQ during cpu_detect(), at 0.005 s, before any module, and then
+# turns lock debugging off for the rest of the boot.
+"$RL_TOP/scripts/guest.sh" --timeout 3300 --no-la57 --name "debug-$kver" "$kver" || st=1
 p=0
 f=1
 [ -r "$RL_LOGS/debug-$kver.result" ] && read -r p f <"$RL_LOGS/debug-$kver.result"
