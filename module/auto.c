@@ -127,9 +127,14 @@ static void rl_auto_walk(struct rl_auto_state *st,
 	u64 freed, freed_before = 0;	/* by the walk's earlier parts */
 	int ret;
 
-	/* a trigger runs: this mm waits for a later round */
+	/*
+	 * A trigger runs: this mm waits for a later pass (a stopped walk is
+	 * given up, not retried at once: the round would spin on it).
+	 */
 	if (!rl_walk_trylock()) {
 		rl_count(RL_C_auto_mms_busy, 1);
+		if (resuming)
+			rl_auto_drop_stopped(st);
 		return;
 	}
 	if (resuming) {
@@ -149,13 +154,16 @@ static void rl_auto_walk(struct rl_auto_state *st,
 	after = mm_pgtables_bytes(mm);
 	rl_walk_unlock();
 
-	rl_count(RL_C_auto_tables_freed, freed);
-	freed += freed_before;
-	if (ret == -EBUSY && !resuming && !freed) {
-		/* its mmap lock was taken: not visited, a later round tries */
+	/*
+	 * Its mmap lock was taken, nothing walked: not noted as visited, so
+	 * a later pass looks at it again (a resumed walk starts over).
+	 */
+	if (ret == -EBUSY) {
 		rl_count(RL_C_auto_mms_busy, 1);
 		return;
 	}
+	rl_count(RL_C_auto_tables_freed, freed);
+	freed += freed_before;
 	if (!resuming)
 		rl_count(RL_C_auto_mms_visited, 1);
 	if (ret == -EAGAIN) {
