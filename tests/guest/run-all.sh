@@ -101,7 +101,7 @@ smoke_walker() {
 smoke_pte() {
 	load || return
 	rc=0
-	timeout $TIMEOUT ./t_walker_pte || rc=1
+	timeout $TIMEOUT ./t_walker_pte $RL_ARGS || rc=1
 	timeout $TIMEOUT ./t_walker_pte_stress 20 || rc=1
 	return $rc
 }
@@ -209,7 +209,7 @@ auto() {
 auto_target() {
 	load || return
 	rc=0
-	timeout $TIMEOUT ./t_auto_target || rc=1
+	timeout $TIMEOUT ./t_auto_target $RL_ARGS || rc=1
 	check "auto_target: rmmod after the busy target" unload || rc=1
 	return $rc
 }

@@ -15,13 +15,20 @@
  *  - hold: over 8192 tables the walk gives the mmap lock up every
  *    lock_hold_tables (512) tables or when someone waits, while threads
  *    fault and mmap; all still freed; 0 keeps it for the whole walk.
- * Usage: t_walker_pte [group]   (sparse, kept, vma, zero, beside, hold)
+ *  - resched: with a CPU hog of another process on the walker's CPU and
+ *    no one else after the lock, the walk still gives it up, each time
+ *    the scheduler wants the CPU back (never switched out holding it).
+ * Usage: t_walker_pte [group]
+ *        (sparse, kept, vma, zero, beside, hold, resched)
  */
 #include "walker_lib.h"
 #include <linux/userfaultfd.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #define SPARSE_LEN (16UL << 30)
@@ -403,6 +410,63 @@ static void test_hold(void)
 	munmap(p, HOLD_TABLES * PMD_SZ);
 }
 
+/* Pins this (single-threaded) process to @cpu; its CPUs before into @old. */
+static void pin_to_cpu(int cpu, cpu_set_t *old)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(*old), old))
+		die("sched_getaffinity");
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+/*
+ * resched (#24 item 5): the walk's only competitor is a busy process on
+ * the same CPU, which never takes this process's mmap lock; the hold
+ * limit is the largest there is.  So nothing but need_resched() can
+ * make the walk give the lock up: before the fix it kept it through
+ * every switch to the hog (0 breaks), now it breaks each time the
+ * scheduler wants the CPU.  A walk of 8192 tables takes tens of ms on
+ * one CPU, several ticks: there is always one break at least.
+ */
+static void test_resched(void)
+{
+	char *p = hold_sparse_tables(HOLD_TABLES);
+	cpu_set_t cpus;
+	char max[16];
+	struct run r;
+	pid_t hog;
+
+	pin_to_cpu(0, &cpus);
+	hog = fork();
+	if (hog < 0)
+		die("fork");
+	if (!hog) {
+		for (;;)
+			;
+	}
+	snprintf(max, sizeof(max), "%lu", 1UL << 20);
+	knob_write("lock_hold_tables", max);
+	pte_walk(p, HOLD_TABLES * PMD_SZ, &r);
+	knob_write("lock_hold_tables", "512");
+	kill(hog, SIGKILL);
+	waitpid(hog, NULL, 0);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	diag_pte("resched", &r);
+	tap(!r.rc && C(&r, lock_drops) > 0 &&
+	    C(&r, lock_waited) == C(&r, lock_drops),
+	    "resched: beside a CPU hog the walk gave the mmap lock up %lld times, each one because the scheduler wanted the CPU (%lld), with no limit and no one waiting",
+	    C(&r, lock_drops), C(&r, lock_waited));
+	tap(C(&r, tables_freed) + C(&r, skip_busy) == (long long)HOLD_TABLES &&
+	    C(&r, tables_freed) > 0,
+	    "resched: every table freed or kept as busy (%lld + %lld of %lu)",
+	    C(&r, tables_freed), C(&r, skip_busy), HOLD_TABLES);
+	munmap(p, HOLD_TABLES * PMD_SZ);
+}
+
 /*
  * Tables beside large folios: one table of 64 kB mTHP (contpte blocks on
  * arm64 6.12), one emptied, one mapping only the zero page.  pte_reclaim
@@ -469,5 +533,7 @@ int main(int argc, char **argv)
 		test_beside_large();
 	if (want("hold"))
 		test_hold();
+	if (want("resched"))
+		test_resched();
 	return walker_end("t_walker_pte", &e, 0);
 }
