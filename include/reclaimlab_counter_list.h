@@ -124,6 +124,14 @@ RL_COUNTER(pte_reclaim_lock_drops)	/* times a walk gave up the target's
 					 * and took it again
 					 */
 RL_COUNTER(pte_reclaim_lock_waited)	/* ... of which someone waited */
+RL_COUNTER(pte_reclaim_flushes)		/* TLB flushes for freed tables: one
+					 * per table with pt_batch 1 or a
+					 * zero-page table, else one per run
+					 */
+RL_COUNTER(pte_reclaim_syncs)		/* waits for every CPU before a free
+					 * (6.1 with pt_batch 1: an IPI to
+					 * all; 0 where frees wait for RCU)
+					 */
 RL_COUNTER(pte_reclaim_zero_ptes)	/* zero-page PTEs zapped with their
 					 * table (pte_reclaim_zero 1)
 					 */

@@ -423,9 +423,13 @@ static inline void rl_ipi_nop(void *unused)
 }
 #endif
 
+/* rl_pt_free() waits for every CPU to answer an IPI (6.1) */
+#define RL_PT_FREE_SYNCS	(!RL_PT_FREE_RCU)
+
 /*
  * Frees the PTE table @pmdval pointed to, already unhooked from its PMD
- * with the TLB flushed, and takes it off the mm's page-table count.
+ * with the TLB flushed, and takes it off the mm's page-table count: a
+ * table at a time (pt_batch 1), as the walker did before batching.
  */
 static inline void rl_pt_free(struct mm_struct *mm, pmd_t pmdval)
 {
@@ -437,6 +441,52 @@ static inline void rl_pt_free(struct mm_struct *mm, pmd_t pmdval)
 	pte_free(mm, pmd_pgtable(pmdval));
 #endif
 }
+
+/*
+ * Frees @table, one of a run of tables unhooked (and taken off the mm's
+ * count) whose TLB flush has been done, without waiting for other CPUs
+ * (pt_batch > 1):
+ *
+ * 6.12 and 7.2: pte_free_defer(), as above.
+ *
+ * 6.1: after an RCU grace period, through the table page's rcu_head (free
+ * in a page-table page: it overlays only compound_head, which is 0 for a
+ * table, and the PMD-table-only pmd_huge_pte; 6.5's generic
+ * pte_free_defer() uses it the same way).  That is enough because the
+ * only walker of the table left once its PMD is clear and the TLB flushed
+ * is GUP-fast, which runs with IRQs off, and since 4.20 a grace period
+ * waits for every IRQs-off section (RCU-sched merged into RCU): the one
+ * the smp_call_function() of rl_pt_free() waits for.  Software walkers
+ * are out already: the walk holds the mmap lock for write, and the rmap
+ * locks while it clears the PMD.  The callback is module code:
+ * rl_pt_free_barrier() waits for the last one before unload.
+ */
+#if RL_PT_FREE_RCU
+static inline void rl_pt_free_later(struct mm_struct *mm, pgtable_t table)
+{
+	static_call(rl_pte_free_defer)(mm, table);
+}
+
+static inline void rl_pt_free_barrier(void)
+{
+}
+#else
+static inline void rl_pt_free_rcu(struct rcu_head *head)
+{
+	/* the generic pte_free() does not look at the mm */
+	pte_free(NULL, container_of(head, struct page, rcu_head));
+}
+
+static inline void rl_pt_free_later(struct mm_struct *mm, pgtable_t table)
+{
+	call_rcu(&table->rcu_head, rl_pt_free_rcu);
+}
+
+static inline void rl_pt_free_barrier(void)
+{
+	rcu_barrier();
+}
+#endif
 
 /*
  * The batched unmap (unmap_batch.c) does what each kernel's

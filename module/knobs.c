@@ -238,6 +238,18 @@ static int rl_lock_hold_tables_store(char *s)
 	return rl_parse_uint(s, &n) ?: rl_set_hold_tables(n);
 }
 
+static void rl_pt_batch_show(struct seq_file *m, const struct rl_request *req)
+{
+	seq_printf(m, "%u\n", req->pt_batch);
+}
+
+static int rl_pt_batch_store(char *s)
+{
+	unsigned int n;
+
+	return rl_parse_uint(s, &n) ?: rl_set_pt_batch(n);
+}
+
 static int rl_auto_interval_ms_show(struct seq_file *m, void *unused)
 {
 	seq_printf(m, "%u\n", rl_auto_interval());
@@ -355,6 +367,7 @@ static const struct rl_knob rl_knobs[] = {
 	RL_REQUEST_KNOB(young),
 	RL_REQUEST_KNOB(pte_reclaim_zero),
 	RL_REQUEST_KNOB(lock_hold_tables),
+	RL_REQUEST_KNOB(pt_batch),
 	{ "trigger", 0200, NULL, NULL, rl_trigger_store },
 	{ "auto_interval_ms", 0600, rl_auto_interval_ms_show, NULL,
 	  rl_auto_interval_ms_store },

@@ -35,7 +35,7 @@ static bool rl_debugfs_locked_down(void)
 	pr_warn(RL_NAME ": kernel lockdown%s: debugfs is read-only, so reclaimlab offers its files read-only\n",
 		test_lockdown ? " (simulated by test_lockdown=1)" : "");
 	pr_warn(RL_NAME ": works: the kretprobe counters (read stats and last), probes as the probes= parameter set them, symbols\n");
-	pr_warn(RL_NAME ": does not work: pid, cgroup, range, walker, split, batch, unmap, young, pte_reclaim_zero, lock_hold_tables, auto_interval_ms and trigger cannot be written (no walker runs, no background mode), stats cannot be reset, probes cannot be switched\n");
+	pr_warn(RL_NAME ": does not work: pid, cgroup, range, walker, split, batch, unmap, young, pte_reclaim_zero, lock_hold_tables, pt_batch, auto_interval_ms and trigger cannot be written (no walker runs, no background mode), stats cannot be reset, probes cannot be switched\n");
 	return true;
 }
 
@@ -72,6 +72,8 @@ static void __exit reclaimlab_exit(void)
 	rl_auto_exit();
 	rl_probes_exit();
 	rl_target_exit();
+	/* after every walk: the frees they left may call module code */
+	rl_pte_reclaim_exit();
 	pr_info(RL_NAME ": unloaded\n");
 }
 

@@ -110,6 +110,13 @@ struct rl_lock_hold {
 	unsigned int limit;
 	unsigned int held;		/* PMDs looked at in this hold */
 	enum rl_counter drops, waited;	/* counted at each break */
+	/*
+	 * Work the walk left pending under the lock (pte_reclaim's run of
+	 * unhooked tables, whose TLB flush must come before the lock
+	 * goes): done first whenever the lock is given up.
+	 */
+	void (*drain)(void *arg);
+	void *drain_arg;
 };
 
 /*
@@ -152,6 +159,8 @@ static inline void rl_hold_unlock(struct rl_lock_hold *h)
 {
 	if (!h->locked)
 		return;
+	if (h->drain)
+		h->drain(h->drain_arg);
 	h->locked = false;
 	if (h->write)
 		mmap_write_unlock(h->mm);
@@ -161,7 +170,7 @@ static inline void rl_hold_unlock(struct rl_lock_hold *h)
 
 /*
  * After one more PMD, with no page-table lock held and nothing pending
- * (TLB flush, isolated folios): gives the lock up if the hold is over,
+ * (TLB flush, isolated folios) but what @h->drain does: gives the lock up if the hold is over,
  * someone waits or the CPU is wanted, and takes it again.  Returns 1
  * after a break, 0 if the lock was kept, or what rl_hold_lock() says
  * (the lock is not held then).

@@ -82,6 +82,15 @@ enum rl_young {
 #define RL_HOLD_TABLES_DEFAULT	512
 #define RL_HOLD_TABLES_MAX	BIT(20)
 
+/*
+ * pt_batch: the most empty PTE tables pte_reclaim unhooks before one TLB
+ * flush and one free of them all (walk_pte_reclaim.c).  1 is a flush and
+ * a free per table, the walker before batching; it stays the default
+ * until the SMP measurements of issue 25 pick one.
+ */
+#define RL_PT_BATCH_DEFAULT	1
+#define RL_PT_BATCH_MAX		512
+
 /* target.c: the knobs' state and the trigger that acts on it. */
 struct cgroup;
 /*
@@ -108,6 +117,7 @@ struct rl_request {
 	enum rl_young young;
 	bool pte_zero;		/* pte_reclaim also frees zero-page tables */
 	unsigned int hold_tables;	/* lock_hold_tables */
+	unsigned int pt_batch;		/* 1..RL_PT_BATCH_MAX */
 	struct rl_walk_budget *budget;	/* NULL: none (pte_reclaim only) */
 	bool nowait;	/* never wait for the mmap lock: -EBUSY (pte_reclaim) */
 };
@@ -129,6 +139,7 @@ void rl_set_unmap(enum rl_unmap u);
 void rl_set_young(enum rl_young y);
 void rl_set_pte_zero(bool on);
 int rl_set_hold_tables(unsigned int n);
+int rl_set_pt_batch(unsigned int n);
 void rl_get_request(struct rl_request *req);	/* takes a pid reference */
 void rl_put_request(struct rl_request *req);
 int rl_trigger(void);
@@ -190,6 +201,8 @@ int rl_walk_pageout(const struct rl_request *req, struct mm_struct *mm,
  * taken at the start
  */
 int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm);
+/* Waits for the tables a walk left to free later (before unload). */
+void rl_pte_reclaim_exit(void);
 
 /* auto.c: the background mode */
 int rl_auto_set_interval(unsigned int ms);

@@ -36,6 +36,7 @@ static struct rl_request rl_request = {
 	.split = RL_SPLIT_PARTIAL,
 	.batch = RL_BATCH_MAX,
 	.hold_tables = RL_HOLD_TABLES_DEFAULT,
+	.pt_batch = RL_PT_BATCH_DEFAULT,
 };
 
 /* The most recent walker run: its request and counter deltas. */
@@ -183,6 +184,16 @@ int rl_set_hold_tables(unsigned int n)
 		return -EINVAL;
 	mutex_lock(&rl_request_lock);
 	rl_request.hold_tables = n;
+	mutex_unlock(&rl_request_lock);
+	return 0;
+}
+
+int rl_set_pt_batch(unsigned int n)
+{
+	if (!n || n > RL_PT_BATCH_MAX)
+		return -EINVAL;
+	mutex_lock(&rl_request_lock);
+	rl_request.pt_batch = n;
 	mutex_unlock(&rl_request_lock);
 	return 0;
 }
@@ -403,6 +414,7 @@ int rl_last_show(struct seq_file *m, void *unused)
 	seq_printf(m, "young %s\n", rl_young_names[req->young]);
 	seq_printf(m, "pte_reclaim_zero %d\n", req->pte_zero);
 	seq_printf(m, "lock_hold_tables %u\n", req->hold_tables);
+	seq_printf(m, "pt_batch %u\n", req->pt_batch);
 	seq_printf(m, "elapsed_ns %llu\n", rl_last.elapsed_ns);
 	seq_printf(m, "result %d\n", rl_last.result);
 	rl_counters_show(m, rl_last.delta);

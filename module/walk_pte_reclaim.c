@@ -19,6 +19,9 @@
  *  6. the PMD is cleared and the TLB flushed (with the paging-structure
  *     caches: freed_tables) before the locks are dropped, then the table
  *     is freed the way compat.h says is safe on this kernel (rl_pt_free()).
+ *     With `pt_batch` N > 1, an empty table's flush and free wait instead
+ *     in a run of up to N tables: one flush for the run, then frees that
+ *     wait for no other CPU (rl_pt_run_drain()).
  * A lock that is taken is never waited for: the table is kept and counted
  * as busy.  compat.h says which locks each kernel needs, and why.  The
  * target's mmap lock is given up every `lock_hold_tables` tables, and
@@ -61,6 +64,69 @@ enum rl_pt_state {
 	RL_PT_ZERO,		/* none or the zero page, and zero_ok */
 	RL_PT_USED,
 };
+
+/*
+ * A run of tables unhooked from their PMDs and taken off the mm's count,
+ * whose TLB flush (if @flush) and free are still to come (pt_batch > 1).
+ *
+ * Deferring an empty table's flush past its PMD lock is what upstream's
+ * own freeing of empty tables does (6.14's zap_pte_range() clears the PMD
+ * under its lock and leaves the flush to tlb_finish_mmu()).  Until the
+ * flush, a CPU may still walk the unhooked table through its paging-
+ * structure caches: it finds every entry none and faults, and the fault
+ * installs a fresh table (6.12+: under the per-VMA lock; on 6.1 it waits
+ * for the walk's write lock, which the run never outlives).  x86 drops
+ * the cached entry on that fault; arm64 may fault again until the flush,
+ * which the run's bounded length keeps short.  The table itself is freed
+ * only after the flush, so no walk ever lands in a reused page.  A
+ * zero-page table is flushed under its locks as before (rl_pt_unhook()):
+ * its entries still map the zero page in TLBs, and a new page faulted in
+ * beside a stale one must not be read as zero.  Secondary MMUs heard of
+ * each table under its locks (start and end around the clear); on 6.12+
+ * the run's flush tells those that walk the CPU's tables (SVA) again.
+ *
+ * Static: walks run one at a time, under the trigger lock (target.c).
+ */
+struct rl_pt_run {
+	struct mm_struct *mm;
+	unsigned int nr, max;		/* max: pt_batch */
+	bool flush;			/* an empty table awaits its flush */
+	unsigned long start, end;	/* ... the span of those */
+	pgtable_t tables[RL_PT_BATCH_MAX];
+};
+
+static struct rl_pt_run rl_pt_run;
+
+/* The run's flush, then its frees.  Before the mmap lock goes, always. */
+static void rl_pt_run_drain(void *arg)
+{
+	struct rl_pt_run *run = arg;
+	unsigned int i;
+
+	if (run->flush) {
+		rl_flush_tlb_range(run->mm, run->start, run->end, true);
+		rl_count(RL_C_pte_reclaim_flushes, 1);
+		run->flush = false;
+	}
+	for (i = 0; i < run->nr; i++)
+		rl_pt_free_later(run->mm, run->tables[i]);
+	run->nr = 0;
+}
+
+/* A table unhooked under its locks: freed now, or when the run drains. */
+static void rl_pt_run_add(struct rl_pt_run *run, pmd_t pmdval)
+{
+	if (run->max == 1) {
+		rl_pt_free(run->mm, pmdval);
+		if (RL_PT_FREE_SYNCS)
+			rl_count(RL_C_pte_reclaim_syncs, 1);
+		return;
+	}
+	mm_dec_nr_ptes(run->mm);
+	run->tables[run->nr++] = pmd_pgtable(pmdval);
+	if (run->nr == run->max)
+		rl_pt_run_drain(run);
+}
 
 static bool rl_pt_vma_supported(struct vm_area_struct *vma)
 {
@@ -212,7 +278,8 @@ static struct folio *rl_pt_lock_file_thp(struct rl_pt_span *span,
 
 /*
  * Under the PMD and PTE locks: clears the zero-page entries (if @state
- * says there are some) and the PMD, and flushes the TLB.
+ * says there are some) and the PMD, and flushes the TLB, or (an empty
+ * table in a run, pt_batch > 1) leaves the flush to the run.
  *
  * The flush comes before the locks are dropped, as wp_page_copy() and
  * pmdp_collapse_flush() do: once they are dropped, a fault (under the
@@ -222,9 +289,10 @@ static struct folio *rl_pt_lock_file_thp(struct rl_pt_span *span,
  * already sees later writes through other pages.  freed_tables also
  * drops the paging-structure caches that point to the table.
  */
-static void rl_pt_unhook(struct mm_struct *mm, pmd_t *pmd, pte_t *pte,
+static void rl_pt_unhook(struct rl_pt_run *run, pmd_t *pmd, pte_t *pte,
 			 unsigned long haddr, enum rl_pt_state state)
 {
+	struct mm_struct *mm = run->mm;
 	pte_t old;
 	int i;
 
@@ -241,7 +309,18 @@ static void rl_pt_unhook(struct mm_struct *mm, pmd_t *pmd, pte_t *pte,
 		}
 	}
 	pmd_clear(pmd);
+	if (state == RL_PT_EMPTY && run->max > 1) {
+		if (!run->flush) {
+			run->flush = true;
+			run->start = haddr;
+			run->end = haddr + PMD_SIZE;
+		}
+		run->start = min(run->start, haddr);
+		run->end = max(run->end, haddr + PMD_SIZE);
+		return;
+	}
 	rl_flush_tlb_range(mm, haddr, haddr + PMD_SIZE, true);
+	rl_count(RL_C_pte_reclaim_flushes, 1);
 }
 
 /*
@@ -250,7 +329,7 @@ static void rl_pt_unhook(struct mm_struct *mm, pmd_t *pmd, pte_t *pte,
  * and it is still empty.  Then it is unhooked.  Returns the counter that
  * says why the table was kept, or -1 if it was unhooked.
  */
-static int rl_pt_unhook_checked(struct mm_struct *mm, pmd_t *pmd,
+static int rl_pt_unhook_checked(struct rl_pt_run *run, pmd_t *pmd,
 				pmd_t pmdval, unsigned long haddr,
 				struct rl_pt_span *span)
 {
@@ -270,7 +349,7 @@ static int rl_pt_unhook_checked(struct mm_struct *mm, pmd_t *pmd,
 		if (state == RL_PT_USED) {
 			reason = RL_C_pte_reclaim_skip_not_empty;
 		} else {
-			rl_pt_unhook(mm, pmd, pte, haddr, state);
+			rl_pt_unhook(run, pmd, pte, haddr, state);
 			reason = -1;
 		}
 		if (thp) {
@@ -283,43 +362,44 @@ static int rl_pt_unhook_checked(struct mm_struct *mm, pmd_t *pmd,
 }
 
 /* Step 5 with the PMD lock held: the PTE lock too, if it is another. */
-static int rl_pt_unhook_pml_held(struct mm_struct *mm, spinlock_t *pml,
+static int rl_pt_unhook_pml_held(struct rl_pt_run *run, spinlock_t *pml,
 				 pmd_t *pmd, pmd_t pmdval, unsigned long haddr,
 				 struct rl_pt_span *span)
 {
-	spinlock_t *ptl = pte_lockptr(mm, &pmdval);
+	spinlock_t *ptl = pte_lockptr(run->mm, &pmdval);
 	int reason;
 
 	if (ptl == pml)
-		return rl_pt_unhook_checked(mm, pmd, pmdval, haddr, span);
+		return rl_pt_unhook_checked(run, pmd, pmdval, haddr, span);
 	if (!spin_trylock(ptl))
 		return RL_C_pte_reclaim_skip_busy;
-	reason = rl_pt_unhook_checked(mm, pmd, pmdval, haddr, span);
+	reason = rl_pt_unhook_checked(run, pmd, pmdval, haddr, span);
 	spin_unlock(ptl);
 	return reason;
 }
 
 /* Step 5: the PMD lock, never waited for; the PMD must not have changed. */
-static int rl_pt_unhook_locked(struct mm_struct *mm, pmd_t *pmd,
+static int rl_pt_unhook_locked(struct rl_pt_run *run, pmd_t *pmd,
 			       pmd_t pmdval, unsigned long haddr,
 			       struct rl_pt_span *span)
 {
-	spinlock_t *pml = pmd_lockptr(mm, pmd);
+	spinlock_t *pml = pmd_lockptr(run->mm, pmd);
 	int reason = RL_C_pte_reclaim_skip_busy;
 
 	if (!spin_trylock(pml))
 		return reason;
 	if (pmd_same(rl_pmdp_get_lockless(pmd), pmdval))
-		reason = rl_pt_unhook_pml_held(mm, pml, pmd, pmdval, haddr,
+		reason = rl_pt_unhook_pml_held(run, pml, pmd, pmdval, haddr,
 					       span);
 	spin_unlock(pml);
 	return reason;
 }
 
 /* One PTE table, the one covering [@haddr, @haddr + PMD_SIZE). */
-static void rl_pt_reclaim_table(struct mm_struct *mm, unsigned long haddr,
+static void rl_pt_reclaim_table(struct rl_pt_run *run, unsigned long haddr,
 				bool zero_pages)
 {
+	struct mm_struct *mm = run->mm;
 	struct mmu_notifier_range range;
 	struct rl_pt_span span;
 	pmd_t *pmd, pmdval, mapped;
@@ -364,10 +444,11 @@ static void rl_pt_reclaim_table(struct mm_struct *mm, unsigned long haddr,
 		return;
 	}
 	rl_mmu_clear_start(&range, mm, haddr, haddr + PMD_SIZE);
-	reason = rl_pt_unhook_locked(mm, pmd, mapped, haddr, &span);
+	reason = rl_pt_unhook_locked(run, pmd, mapped, haddr, &span);
 	rl_mmu_clear_end(&range);
+	/* under the rmap locks, as before batching, when pt_batch is 1 */
 	if (reason < 0)
-		rl_pt_free(mm, mapped);
+		rl_pt_run_add(run, mapped);
 	rl_pt_rmap_unlock(&span, span.nr_rmap);
 
 	if (reason >= 0) {
@@ -392,10 +473,16 @@ int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
 		.limit = req->hold_tables,
 		.drops = RL_C_pte_reclaim_lock_drops,
 		.waited = RL_C_pte_reclaim_lock_waited,
+		.drain = rl_pt_run_drain,
+		.drain_arg = &rl_pt_run,
 	};
 	u64 t0 = ktime_get_ns();
 	int ret;
 
+	rl_pt_run = (struct rl_pt_run) {
+		.mm = mm,
+		.max = clamp(req->pt_batch, 1U, (unsigned int)RL_PT_BATCH_MAX),
+	};
 	ret = rl_hold_lock(&hold);
 	if (ret)
 		return ret;
@@ -417,7 +504,7 @@ int rl_walk_pte_reclaim(const struct rl_request *req, struct mm_struct *mm)
 		addr = vma->vm_end;
 		for (; taddr < vend; taddr = next) {
 			next = taddr + PMD_SIZE;
-			rl_pt_reclaim_table(mm, taddr, req->pte_zero);
+			rl_pt_reclaim_table(&rl_pt_run, taddr, req->pte_zero);
 			ret = rl_walk_should_stop(mm);
 			if (ret)
 				goto out;
@@ -448,4 +535,9 @@ out:
 	rl_count(RL_C_pte_reclaim_runs, 1);
 	rl_count(RL_C_pte_reclaim_ns, ktime_get_ns() - t0);
 	return ret;
+}
+
+void rl_pte_reclaim_exit(void)
+{
+	rl_pt_free_barrier();
 }

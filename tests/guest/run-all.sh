@@ -103,6 +103,15 @@ smoke_pte() {
 	rc=0
 	timeout $TIMEOUT ./t_walker_pte $RL_ARGS || rc=1
 	timeout $TIMEOUT ./t_walker_pte_stress 20 || rc=1
+	# frees left to RCU (6.1) or pte_free_defer() by pt_batch 512, then
+	# rmmod at once: the module waits for them, none is lost
+	pt0=$(awk '/^PageTables:/ { print $2 }' /proc/meminfo)
+	timeout $TIMEOUT ./t_walker_pte deferred || rc=1
+	check "pte: rmmod straight after a pt_batch 512 walk" unload
+	sleep 1
+	pt1=$(awk '/^PageTables:/ { print $2 }' /proc/meminfo)
+	check "pte: PageTables back after it ($pt0 -> $pt1 kB; 32768 kB were freed)" \
+		[ $((pt1 - pt0)) -lt 1024 ]
 	return $rc
 }
 

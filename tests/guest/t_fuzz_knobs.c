@@ -16,7 +16,7 @@ static const char *const knobs[] = {
 	"pid", "range", "walker", "split", "batch", "unmap", "young",
 	"pte_reclaim_zero", "trigger", "stats", "probes", "last", "symbols",
 	"lock_hold_tables", "cgroup", "auto_interval_ms", "auto_budget_pct",
-	"auto_cgroup",
+	"auto_cgroup", "pt_batch",
 };
 #define NR_KNOBS (int)(sizeof(knobs) / sizeof(knobs[0]))
 
@@ -24,7 +24,7 @@ static const char *const knobs[] = {
 static const char *const settings[] = {
 	"pid", "range", "walker", "split", "batch", "unmap", "young",
 	"pte_reclaim_zero", "probes", "lock_hold_tables", "cgroup",
-	"auto_interval_ms", "auto_budget_pct", "auto_cgroup",
+	"auto_interval_ms", "auto_budget_pct", "auto_cgroup", "pt_batch",
 };
 #define NR_SETTINGS (int)(sizeof(settings) / sizeof(settings[0]))
 
@@ -216,6 +216,7 @@ int main(int argc, char **argv)
 	knob_write("pte_reclaim_zero", "0");
 	knob_write("probes", "on");
 	knob_write("lock_hold_tables", "512");
+	knob_write("pt_batch", "1");
 	knob_write("cgroup", "none");
 	knob_write("auto_cgroup", "none");
 	knob_write("auto_interval_ms", "0");

@@ -220,6 +220,17 @@ static void test_pte_reclaim_zero(void)
 	expect_refused("pte_reclaim_zero", "", EINVAL);
 }
 
+static void test_pt_batch(void)
+{
+	expect_value("pt_batch", "512", "512");
+	expect_value("pt_batch", "7", "7");
+	expect_refused("pt_batch", "0", EINVAL);
+	expect_refused("pt_batch", "513", EINVAL);
+	expect_refused("pt_batch", "-1", EINVAL);
+	expect_refused("pt_batch", "", EINVAL);
+	expect_value("pt_batch", "1", "1");
+}
+
 static void test_lock_hold_tables(void)
 {
 	expect_value("lock_hold_tables", "0", "0");
@@ -455,6 +466,8 @@ int main(void)
 	    "pte_reclaim_zero: 0 by default");
 	tap(!strcmp(knob_read("lock_hold_tables"), "512"),
 	    "lock_hold_tables: 512 by default");
+	tap(!strcmp(knob_read("pt_batch"), "1"),
+	    "pt_batch: 1 (a flush and a free per table) by default");
 	tap(!strcmp(knob_read("cgroup"), "none"), "cgroup: none by default");
 	tap(!strcmp(knob_read("auto_interval_ms"), "0"),
 	    "auto_interval_ms: 0 (off) by default");
@@ -470,6 +483,7 @@ int main(void)
 	test_batch();
 	test_pte_reclaim_zero();
 	test_lock_hold_tables();
+	test_pt_batch();
 	test_auto_knobs();
 	test_cgroup();
 	test_write_only_and_read_only();

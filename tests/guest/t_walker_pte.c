@@ -15,11 +15,16 @@
  *  - hold: over 8192 tables the walk gives the mmap lock up every
  *    lock_hold_tables (512) tables or when someone waits, while threads
  *    fault and mmap; all still freed; 0 keeps it for the whole walk.
+ *  - sparse also with pt_batch 7 and 512: the same, with one TLB flush
+ *    per run of tables, and no free that waits for every CPU;
+ *  - race: a thread writes into the range through walks with pt_batch 64;
+ *    every word reads back;
  *  - resched: with a CPU hog of another process on the walker's CPU and
  *    no one else after the lock, the walk still gives it up, each time
  *    the scheduler wants the CPU back (never switched out holding it).
  * Usage: t_walker_pte [group]
- *        (sparse, kept, vma, zero, beside, hold, resched)
+ *        (sparse, kept, vma, zero, beside, hold, resched, race; deferred
+ *        only when named)
  */
 #include "walker_lib.h"
 #include <linux/userfaultfd.h>
@@ -28,6 +33,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -85,12 +91,55 @@ static void check_accounting(const char *name, const struct run *r)
 	    name, C(r, tables_scanned), sum, C(r, bytes_freed));
 }
 
-static void test_sparse(void)
+/*
+ * Whether this kernel's frees wait for every CPU (6.1: an IPI to all
+ * before each table, pt_batch 1 only).  Told by the kernel version, not by
+ * the module, so that the counter is checked against what it should be.
+ */
+static int frees_sync(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return -1;
+	return major == 6 && minor < 5;
+}
+
+/*
+ * The flushes and syncs of a run of @freed tables with pt_batch @batch
+ * and the lock given up @breaks times (each break ends a run first).
+ */
+static void check_flushes(const char *name, const struct run *r, int batch)
+{
+	long long freed = C(r, tables_freed), breaks = C(r, lock_drops);
+	long long flushes = C(r, flushes), syncs = C(r, syncs);
+	long long most = batch == 1 ? freed : freed / batch + breaks + 1;
+	long long least = batch == 1 ? freed : (freed + batch - 1) / batch;
+	int sync = frees_sync();
+
+	tap(flushes >= least && flushes <= most,
+	    "%s: %lld TLB flushes for %lld tables freed (want %lld..%lld: %s)",
+	    name, flushes, freed, least, most,
+	    batch == 1 ? "one a table" : "one a run, a run ends at each of the lock's breaks");
+	tap(sync >= 0 && syncs == (sync && batch == 1 ? freed : 0),
+	    "%s: %lld frees waited for every CPU (want %s)",
+	    name, syncs,
+	    sync && batch == 1 ? "one a table on 6.1" : "none");
+}
+
+static void test_sparse(int batch)
 {
 	long long pte0, pte_touched, pte_dontneed, pte_after, pt_before, pt_after;
 	char *p = map_sparse(SPARSE_LEN);
+	char name[32], value[16];
 	size_t i, bad = 0;
 	struct run r;
+
+	snprintf(name, sizeof(name), "sparse pt_batch %d", batch);
+	snprintf(value, sizeof(value), "%d", batch);
+	if (knob_write("pt_batch", value))
+		die("pt_batch");
 
 	pte0 = self_pte_kb();
 	for (i = 0; i < SPARSE_TABLES; i++)
@@ -100,54 +149,56 @@ static void test_sparse(void)
 		if (madvise(p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED))
 			die("MADV_DONTNEED");
 	pte_dontneed = self_pte_kb();
-	diag("sparse: VmPTE %lld kB before, %lld kB with %lu tables, %lld kB after MADV_DONTNEED",
-	     pte0, pte_touched, SPARSE_TABLES, pte_dontneed);
+	diag("%s: VmPTE %lld kB before, %lld kB with %lu tables, %lld kB after MADV_DONTNEED",
+	     name, pte0, pte_touched, SPARSE_TABLES, pte_dontneed);
 	tap(pte_touched - pte0 >= (long long)SPARSE_TABLES * 4,
-	    "sparse: touching one page per 2 MiB of 16 GiB costs >= %lu kB of tables (%lld)",
-	    SPARSE_TABLES * 4, pte_touched - pte0);
+	    "%s: touching one page per 2 MiB of 16 GiB costs >= %lu kB of tables (%lld)",
+	    name, SPARSE_TABLES * 4, pte_touched - pte0);
 	tap(pte_dontneed >= pte_touched - (long long)SPARSE_TABLES * 4 / 100,
-	    "sparse: MADV_DONTNEED leaves the empty tables (VmPTE %lld kB of %lld)",
-	    pte_dontneed, pte_touched);
+	    "%s: MADV_DONTNEED leaves the empty tables (VmPTE %lld kB of %lld)",
+	    name, pte_dontneed, pte_touched);
 
 	pt_before = page_tables_kb();
 	pte_walk(p, SPARSE_LEN, &r);
 	pte_after = self_pte_kb();
 	pt_after = page_tables_kb();
-	diag_pte("sparse", &r);
-	diag("sparse: VmPTE %lld -> %lld kB, PageTables %lld -> %lld kB, %.3f ms per 1000 tables",
-	     pte_dontneed, pte_after, pt_before, pt_after,
+	diag_pte(name, &r);
+	diag("%s: VmPTE %lld -> %lld kB, PageTables %lld -> %lld kB, %.3f ms per 1000 tables",
+	     name, pte_dontneed, pte_after, pt_before, pt_after,
 	     r.elapsed_ns / 1e6 / (SPARSE_TABLES / 1000.0));
-	check_accounting("sparse", &r);
+	check_accounting(name, &r);
+	check_flushes(name, &r, batch);
 	tap(C(&r, tables_scanned) == (long long)SPARSE_TABLES &&
 	    C(&r, tables_freed) == (long long)SPARSE_TABLES,
-	    "sparse: all %lu empty tables scanned and freed (%lld, %lld)",
-	    SPARSE_TABLES, C(&r, tables_scanned), C(&r, tables_freed));
+	    "%s: all %lu empty tables scanned and freed (%lld, %lld)",
+	    name, SPARSE_TABLES, C(&r, tables_scanned), C(&r, tables_freed));
 	tap(pte_dontneed - pte_after == C(&r, tables_freed) * 4,
-	    "sparse: VmPTE dropped by tables_freed x 4 kB (%lld kB)",
-	    pte_dontneed - pte_after);
+	    "%s: VmPTE dropped by tables_freed x 4 kB (%lld kB)",
+	    name, pte_dontneed - pte_after);
 	tap(pt_before - pt_after >= C(&r, tables_freed) * 4 * 99 / 100,
-	    "sparse: PageTables dropped by tables_freed x 4 kB, +-1%% for others (%lld kB)",
-	    pt_before - pt_after);
+	    "%s: PageTables dropped by tables_freed x 4 kB, +-1%% for others (%lld kB)",
+	    name, pt_before - pt_after);
 	tap((pte_dontneed - pte_after) * 100 >= (pte_touched - pte0) * 99,
-	    "sparse: >= 99%% of the page-table memory the range cost is back (%lld of %lld kB)",
-	    pte_dontneed - pte_after, pte_touched - pte0);
+	    "%s: >= 99%% of the page-table memory the range cost is back (%lld of %lld kB)",
+	    name, pte_dontneed - pte_after, pte_touched - pte0);
 
 	/* Usable again: zeros where nothing was written, then writes stick. */
 	for (i = 0; i < SPARSE_TABLES; i++)
 		if (*(volatile uint64_t *)(p + i * PMD_SZ + PAGE_SZ) != 0 ||
 		    *(volatile uint64_t *)(p + i * PMD_SZ) != 0)
 			bad++;
-	tap(bad == 0, "sparse: the range reads zeros after reclaim (%zu bad)",
-	    bad);
+	tap(bad == 0, "%s: the range reads zeros after reclaim (%zu bad)",
+	    name, bad);
 	for (i = 0; i < SPARSE_TABLES; i++)
 		*(uint64_t *)(p + i * PMD_SZ + 8) = pattern_word(i, 9);
 	for (i = 0, bad = 0; i < SPARSE_TABLES; i++)
 		if (*(uint64_t *)(p + i * PMD_SZ + 8) != pattern_word(i, 9))
 			bad++;
 	tap(bad == 0 && self_pte_kb() >= pte_after + (long long)SPARSE_TABLES * 4,
-	    "sparse: writes after reclaim stick, in new tables (%zu bad, VmPTE %lld kB)",
-	    bad, self_pte_kb());
+	    "%s: writes after reclaim stick, in new tables (%zu bad, VmPTE %lld kB)",
+	    name, bad, self_pte_kb());
 	munmap(p, SPARSE_LEN);
+	knob_write("pt_batch", "1");
 }
 
 /* One table per case, each 2 MiB aligned inside one mapping. */
@@ -410,6 +461,125 @@ static void test_hold(void)
 	munmap(p, HOLD_TABLES * PMD_SZ);
 }
 
+/*
+ * batch race: with pt_batch 64, a thread works in the walked range all
+ * through five walks.  Each round it writes a fresh word into one table
+ * of each kind: a "churn" table (index 3 mod 4) is written, read back
+ * and emptied again, so that walks keep unhooking it while the thread
+ * faults it back in (6.12+: into a range whose old table a run has
+ * unhooked and not yet flushed or freed; 6.1: after the walk); a "keep"
+ * table (1 mod 4) keeps its last word.  Between walks the even tables
+ * are made again and emptied, so each walk frees some.  Every read-back
+ * matches, and at the end every keep table holds its last word exactly.
+ */
+#define RACE_TABLES 4096UL
+
+struct race_writer {
+	char *p;
+	uint64_t *shadow;
+	volatile int stop;
+	long writes, bad;
+};
+
+static void *race_write(void *arg)
+{
+	struct race_writer *w = arg;
+	uint64_t x = 88172645463325252ULL, v = 0;
+
+	while (!w->stop) {
+		volatile uint64_t *churn;
+		size_t keep, c;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		keep = (x % (RACE_TABLES / 4)) * 4 + 1;
+		c = ((x >> 20) % (RACE_TABLES / 4)) * 4 + 3;
+		v++;
+		w->shadow[keep] = pattern_word(keep, v);
+		*(volatile uint64_t *)(w->p + keep * PMD_SZ + 64) =
+			w->shadow[keep];
+		churn = (volatile uint64_t *)(w->p + c * PMD_SZ + 64);
+		*churn = pattern_word(c, v);
+		if (*churn != pattern_word(c, v))
+			w->bad++;
+		madvise(w->p + c * PMD_SZ, PAGE_SZ, MADV_DONTNEED);
+		w->writes++;
+	}
+	return NULL;
+}
+
+static void test_batch_race(void)
+{
+	struct race_writer w = { .p = hold_sparse_tables(RACE_TABLES) };
+	long long freed = 0, kept = 0;
+	size_t i, bad = 0, written = 0;
+	long during = 0;
+	pthread_t t;
+	struct run r;
+	int k;
+
+	w.shadow = calloc(RACE_TABLES, sizeof(*w.shadow));
+	if (!w.shadow)
+		die("calloc");
+	knob_write("pt_batch", "64");
+	if (pthread_create(&t, NULL, race_write, &w))
+		die("pthread_create");
+	for (k = 0; k < 5; k++) {
+		long before = w.writes;
+
+		pte_walk(w.p, RACE_TABLES * PMD_SZ, &r);
+		during += w.writes - before;
+		freed += C(&r, tables_freed);
+		kept += C(&r, skip_not_empty);
+		/* the even tables again, empty: every walk has some to free */
+		for (i = 0; i < RACE_TABLES; i += 2) {
+			w.p[i * PMD_SZ] = 1;
+			madvise(w.p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED);
+		}
+	}
+	w.stop = 1;
+	pthread_join(t, NULL);
+	knob_write("pt_batch", "1");
+	for (i = 0; i < RACE_TABLES; i++) {
+		uint64_t got = *(volatile uint64_t *)(w.p + i * PMD_SZ + 64);
+
+		if (!w.shadow[i])
+			continue;
+		written++;
+		if (got != w.shadow[i])
+			bad++;
+	}
+	diag("batch race: %ld rounds (%ld while a walk ran), %lld tables freed, %lld kept as not empty over 5 walks",
+	     w.writes, during, freed, kept);
+	tap(freed >= 5 * (long long)RACE_TABLES / 2 && kept > 0 && during > 0,
+	    "batch race: pt_batch 64 freed %lld tables and kept %lld written ones while a thread wrote and emptied tables in the range (%ld rounds during the walks)",
+	    freed, kept, during);
+	tap(bad == 0 && w.bad == 0,
+	    "batch race: every word written reads back (%ld bad at once, %zu bad at the end of %zu keep tables written)",
+	    w.bad, bad, written);
+	free(w.shadow);
+	munmap(w.p, RACE_TABLES * PMD_SZ);
+}
+
+/*
+ * deferred: 8192 tables freed with pt_batch 512, and the program ends
+ * straight after: run-all.sh unloads the module at once (on 6.1 the
+ * frees still wait for RCU then) and checks that PageTables came back.
+ */
+static void test_deferred(void)
+{
+	char *p = hold_sparse_tables(HOLD_TABLES);
+	struct run r;
+
+	knob_write("pt_batch", "512");
+	pte_walk(p, HOLD_TABLES * PMD_SZ, &r);
+	knob_write("pt_batch", "1");
+	tap(!r.rc && C(&r, tables_freed) == (long long)HOLD_TABLES,
+	    "deferred: pt_batch 512 freed all %lu tables (%lld) in %lld flushes",
+	    HOLD_TABLES, C(&r, tables_freed), C(&r, flushes));
+}
+
 /* Pins this (single-threaded) process to @cpu; its CPUs before into @old. */
 static void pin_to_cpu(int cpu, cpu_set_t *old)
 {
@@ -519,8 +689,11 @@ int main(int argc, char **argv)
 	struct walker_env e;
 
 	walker_start(argc, argv, &e);
-	if (want("sparse"))
-		test_sparse();
+	if (want("sparse")) {
+		test_sparse(1);
+		test_sparse(7);
+		test_sparse(512);
+	}
 	if (want("kept")) {
 		test_kept_page_and_swap();
 		test_kept_uffd_wp();
@@ -535,5 +708,9 @@ int main(int argc, char **argv)
 		test_hold();
 	if (want("resched"))
 		test_resched();
+	if (want("race"))
+		test_batch_race();
+	if (want_named("deferred"))
+		test_deferred();
 	return walker_end("t_walker_pte", &e, 0);
 }

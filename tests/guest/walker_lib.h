@@ -18,6 +18,8 @@ enum { NEVER, PARTIAL, ALWAYS };
 extern const char *const split_name[];
 
 int want(const char *group);
+/* Only when argv[1] names it: a group left out of a whole run. */
+int want_named(const char *group);
 double now(void);
 const char *errname(int err);
 

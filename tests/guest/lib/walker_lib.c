@@ -32,6 +32,11 @@ int want(const char *group)
 	return 0;
 }
 
+int want_named(const char *group)
+{
+	return only && want(group);
+}
+
 double now(void)
 {
 	struct timespec ts;
