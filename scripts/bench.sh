@@ -12,9 +12,13 @@
 # (bench_reclaim.c).  The reference workload's figure is VmPTE, not a
 # time, and it touches 50 GiB: it runs in a plain TCG boot beside it
 # (about 15 min under -icount, 3 on plain TCG), its rows marked so.
+# The SMP rows (group smp: what a walk costs other CPUs, counted in IPIs)
+# run after those, on plain multi-threaded TCG (never -icount, where
+# vCPUs take turns and an IPI's answer waits a whole slice), one boot
+# per kernel and vCPU count (1, 2, 4; RL_SMP_CPUS), one at a time.
 # BENCH_GROUP="WORD..." runs only the benchmark groups whose name contains
 # a WORD (pageout, probes, trace, young, pte, upstream, stall, auto,
-# reference),
+# reference, smp),
 # keeping the other groups' last results; BENCH_KERNELS="6.12 7.x"
 # only those matrix rows (the others keep their last results, dated).
 set -eu
@@ -44,7 +48,9 @@ for g in pageout probes trace young pte upstream stall auto; do
 done
 tcg_groups=
 wanted reference && tcg_groups=reference
-[ -n "$groups$tcg_groups" ] ||
+smp_cpus=
+wanted smp && smp_cpus=${RL_SMP_CPUS:-1 2 4}
+[ -n "$groups$tcg_groups$smp_cpus" ] ||
 	rl_die "BENCH_GROUP=${BENCH_GROUP:-} selects no group"
 # one line: the case patterns below match " $kver " in " $kvers "
 kvers=$(rl_matrix | awk -v only="${BENCH_KERNELS:-}" \
@@ -79,11 +85,23 @@ for kver in $kvers; do
 		pids="$pids $!"
 		names="$names $name-tcg"
 	fi
+	for n in $smp_cpus; do
+		names="$names $name-smp$n"
+	done
 	kernel_names="${kernel_names:-} $kver:$(echo $names | tr ' ' ,)"
 done
 bad=0
 for pid in $pids; do
 	wait "$pid" || bad=1
+done
+# the SMP rows, one boot at a time: plain TCG times move with the load
+for kver in $kvers; do
+	for n in $smp_cpus; do
+		# multi-threaded TCG (RL_TCG_OPTS empty): single-threaded, the
+		# vCPUs take turns and an IPI waits for the other's slice
+		(export RL_SMP=$n RL_TCG_OPTS=
+		 boot "bench-$kver-smp$n" smp_tables) || bad=1
+	done
 done
 # one file per kernel: the kernel line once, then every boot's rows
 for kn in $kernel_names; do

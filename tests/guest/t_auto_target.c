@@ -15,8 +15,11 @@
  *  - cycles: starting and stopping the thread 300 times, the last ones at
  *    once after the start, leaves no kmalloc memory behind;
  *  - prune: the mms of processes that exited are let go every round, not
- *    only when a long pass ends.
- * Usage: t_auto_target [group]   (target, busy, pidns, cycles, prune)
+ *    only when a long pass ends;
+ *  - recreated: auto_cgroup's cgroup removed and made again mid-pass gets
+ *    a new pass from the first pid.
+ * Usage: t_auto_target [group]
+ *        (target, busy, pidns, cycles, prune, recreated)
  */
 #include "rltest.h"
 #include <pthread.h>
@@ -561,6 +564,67 @@ static void test_prune(void)
 	reap(big);
 }
 
+/*
+ * recreated (#24 item 17): a pass on a cgroup goes on from its cursor
+ * only while auto_cgroup names the same cgroup.  The operator's case: a
+ * service's cgroup is removed and made again under the same path while
+ * a pass is inside a large process there.  The new cgroup must get a
+ * new pass from the first pid, so a process of it with a lower pid than
+ * the large one is walked at once, not after the old pass ends.  (Before
+ * the fix the pass compared cgroup pointers without holding the old one,
+ * whose memory the new one could take; holding it makes that impossible,
+ * so this checks the outcome, not the reuse.)
+ */
+static void test_recreated(void)
+{
+	long long small0, small1 = -1, big0, big1, stopped0, t0;
+	pid_t small, big;
+	int err;
+
+	if (mkdir(CG_ROOT CG_IN, 0755) && errno != EEXIST)
+		die("mkdir " CG_IN);
+	small = spawn("", 0);		/* the lower pid, outside for now */
+	big = spawn_big();
+	if (small < 0 || cg_move(CG_IN, big))
+		die("spawn, move");
+	small0 = vm_pte(small);
+	big0 = vm_pte(big);
+	stopped0 = stat_of("auto_walks_stopped");
+	knob_write("auto_budget_pct", "1");
+	if (knob_write("auto_cgroup", CG_IN) ||
+	    knob_write("auto_interval_ms", "100"))
+		die("auto on " CG_IN);
+	for (t0 = now_ns(); now_ns() - t0 < 30000 * MS; usleep(50000))
+		if (stat_of("auto_walks_stopped") > stopped0)
+			break;
+	/* the cgroup made again: the large process out, the small one in */
+	cg_move("", big);
+	if (rmdir(CG_ROOT CG_IN))
+		die("rmdir " CG_IN);
+	if (mkdir(CG_ROOT CG_IN, 0755) || cg_move(CG_IN, small))
+		die("mkdir " CG_IN " again");
+	err = knob_write("auto_cgroup", CG_IN);
+	for (t0 = now_ns(); now_ns() - t0 < 5000 * MS; usleep(50000)) {
+		small1 = vm_pte(small);
+		if (small0 - small1 >= TABLES * 4)
+			break;
+	}
+	big1 = vm_pte(big);
+	knob_write("auto_interval_ms", "0");
+	knob_write("auto_cgroup", "none");
+	diag("recreated: walks stopped %lld; small VmPTE %lld -> %lld kB, large %lld -> %lld kB",
+	     stat_of("auto_walks_stopped") - stopped0, small0, small1, big0,
+	     big1);
+	tap(!err && stat_of("auto_walks_stopped") > stopped0 &&
+	    small0 - small1 >= TABLES * 4 && big1 > big0 / 2,
+	    "recreated: %s made again mid-pass (%s): its process of a lower pid has its %d tables freed at once (VmPTE %lld -> %lld kB) while the old pass's large process keeps most (%lld -> %lld kB)",
+	    CG_IN, strerrorname_np(err) ?: "success", TABLES, small0, small1,
+	    big0, big1);
+	reap(small);
+	reap(big);
+	rmdir(CG_ROOT CG_IN);
+}
+
 int main(int argc, char **argv)
 {
 	only = argc > 1 ? argv[1] : NULL;
@@ -576,6 +640,8 @@ int main(int argc, char **argv)
 		test_cycles();
 	if (want("prune"))
 		test_prune();
+	if (want("recreated"))
+		test_recreated();
 	knob_write("auto_interval_ms", "0");
 	return rl_failures ? 1 : 0;
 }

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * make bench, the SMP rows (issue 25): what the walkers cost other CPUs.
+ * Run on plain multi-threaded TCG (never -icount: there the vCPUs take
+ * turns, and a CPU that waits for an IPI's answer waits a whole slice),
+ * in boots with 1, 2 and 4 vCPUs.  The primary figure is a count no
+ * timing noise moves: the IPIs all CPUs took around each walk, from
+ * /proc/interrupts (x86: the CAL row, where a TLB shootdown is one
+ * function call; arm64: IPI1, function calls; arm64 TLB flushes are
+ * broadcast TLBIs, which the module's flush counters count instead).
+ *
+ *   smp_tables  pte_reclaim over 10k empty tables, pt_batch 1 (a flush and a
+ *            free per table) against 64 (one flush per run, frees that
+ *            wait for no CPU), each without and with a thread of the
+ *            target spinning on another vCPU (so its mm is live there);
+ *            9 alternating rounds; IPIs, flushes and syncs per freed
+ *            table, ns per table.
+ * "BENCH {json}" lines for scripts/bench-report.py.
+ * Usage: bench_smp [group]
+ */
+#include "walker_lib.h"
+#include "bench_stats.h"
+#include <sched.h>
+
+#define SMP_TABLES 10240UL
+#define SMP_ROUNDS 9
+
+static int ncpus;
+
+/* The function-call IPIs every CPU has taken so far; -1 if unreadable. */
+static long long ipis(void)
+{
+#if defined(__aarch64__)
+	static const char row[] = "IPI1:";
+#else
+	static const char row[] = "CAL:";
+#endif
+	char line[4096];
+	long long sum = -1;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line, *end;
+		long long v;
+
+		while (*s == ' ')
+			s++;
+		if (strncmp(s, row, strlen(row)))
+			continue;
+		s += strlen(row);
+		sum = 0;
+		/* one number per CPU, then the row's name */
+		for (;;) {
+			v = strtoll(s, &end, 10);
+			if (end == s)
+				break;
+			sum += v;
+			s = end;
+		}
+		break;
+	}
+	fclose(f);
+	return sum;
+}
+
+static void pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+struct spinner {
+	pthread_t t;
+	volatile int stop;
+};
+
+/* A thread of this process busy on the last CPU: its mm is live there. */
+static void *spin(void *arg)
+{
+	struct spinner *s = arg;
+
+	pin_self(ncpus - 1);
+	while (!s->stop)
+		;
+	return NULL;
+}
+
+static void spinner_start(struct spinner *s)
+{
+	s->stop = 0;
+	if (pthread_create(&s->t, NULL, spin, s))
+		die("pthread_create");
+	usleep(20000);	/* on its CPU before the walk */
+}
+
+static void spinner_stop(struct spinner *s)
+{
+	s->stop = 1;
+	pthread_join(s->t, NULL);
+}
+
+struct pte_result {
+	struct series ipis, flushes, syncs, ns;
+	long long freed;
+};
+
+static void smp_pte_round(char *p, const char *batch, int spinning,
+			  struct pte_result *res)
+{
+	long long i0, i1, freed;
+	struct spinner s;
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < SMP_TABLES; i++)
+		p[i * PMD_SZ] = 1;
+	for (i = 0; i < SMP_TABLES; i++)
+		madvise(p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED);
+	knob_write("pt_batch", batch);
+	if (spinning)
+		spinner_start(&s);
+	i0 = ipis();
+	walk(0, p, SMP_TABLES * PMD_SZ, "pte_reclaim", PARTIAL, 512, &r);
+	i1 = ipis();
+	if (spinning)
+		spinner_stop(&s);
+	knob_write("pt_batch", "1");
+	freed = r.c.v[RL_C_pte_reclaim_tables_freed];
+	res->freed += freed;
+	if (freed <= 0)
+		return;
+	series_add(&res->ipis, (double)(i1 - i0) / freed);
+	series_add(&res->flushes,
+		   (double)r.c.v[RL_C_pte_reclaim_flushes] / freed);
+	series_add(&res->syncs, (double)r.c.v[RL_C_pte_reclaim_syncs] / freed);
+	series_add(&res->ns, (double)r.elapsed_ns / freed);
+}
+
+static void bench_smp_pte(void)
+{
+	static const char *const batches[2] = { "1", "64" };
+	char *p = map_sparse(SMP_TABLES * PMD_SZ);
+	struct pte_result res[2][2] = { 0 };	/* [batch][spinning] */
+	int round, k, b, sp;
+
+	for (round = 0; round < SMP_ROUNDS; round++) {
+		/* alternate the order of the four cases */
+		for (k = 0; k < 4; k++) {
+			int c = (k + round) % 4;
+
+			b = c / 2;
+			sp = c % 2;
+			smp_pte_round(p, batches[b], sp, &res[b][sp]);
+		}
+	}
+	for (b = 0; b < 2; b++) {
+		for (sp = 0; sp < 2; sp++) {
+			const struct pte_result *x = &res[b][sp];
+
+			printf("BENCH {\"kind\": \"smp_tables\", \"cpus\": %d, \"pt_batch\": %s, \"spinner\": %s, \"tables\": %lu, \"rounds\": %d, \"icount\": false",
+			       ncpus, batches[b], sp ? "true" : "false",
+			       SMP_TABLES, x->ns.n);
+			json_series("ipis_per_table", "%.4f", &x->ipis);
+			json_series("flushes_per_table", "%.4f", &x->flushes);
+			json_series("syncs_per_table", "%.4f", &x->syncs);
+			json_series("ns_per_table", "%.0f", &x->ns);
+			printf(", \"freed\": %lld}\n", x->freed);
+			diag("bench smp_tables, %d vCPUs, pt_batch %s, %s: %.3f IPIs, %.4f flushes a table, %.0f ns a table",
+			     ncpus, batches[b], sp ? "spinner" : "alone",
+			     series_median(&x->ipis),
+			     series_median(&x->flushes),
+			     series_median(&x->ns));
+		}
+	}
+	tap(res[0][0].freed == (long long)(SMP_TABLES * SMP_ROUNDS) &&
+	    res[1][1].freed == (long long)(SMP_TABLES * SMP_ROUNDS),
+	    "bench smp_tables: every table freed in every round (%lld, %lld)",
+	    res[0][0].freed, res[1][1].freed);
+	munmap(p, SMP_TABLES * PMD_SZ);
+}
+
+int main(int argc, char **argv)
+{
+	struct walker_env e;
+
+	walker_start(argc, argv, &e);
+	ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpus < 1)
+		ncpus = 1;
+	pin_self(0);
+	diag("bench_smp: %d vCPUs, function-call IPIs read %lld so far",
+	     ncpus, ipis());
+	if (want("smp_tables"))
+		bench_smp_pte();
+	return walker_end("bench_smp", &e, 0);
+}
