@@ -9,10 +9,11 @@
  * function call; arm64: IPI1, function calls; arm64 TLB flushes are
  * broadcast TLBIs, which the module's flush counters count instead).
  *
- *   smp_tables  pte_reclaim over 10k empty tables, pt_batch 1 (a flush and a
- *            free per table) against 64 (one flush per run, frees that
- *            wait for no CPU), each without and with a thread of the
- *            target spinning on another vCPU (so its mm is live there);
+ *   smp_tables  pte_reclaim over 10k empty tables, pt_batch 1 (a flush
+ *            and a free per table) against 64 and 512 (one flush per
+ *            run, frees that wait for no CPU), each without and with a
+ *            thread of the target spinning on another vCPU (so its mm is
+ *            live there);
  *            9 alternating rounds; IPIs, flushes and syncs per freed
  *            table, ns per table.
  * "BENCH {json}" lines for scripts/bench-report.py.
@@ -24,6 +25,7 @@
 
 #define SMP_TABLES 10240UL
 #define SMP_ROUNDS 9
+#define NR_BATCHES 3
 
 static int ncpus;
 
@@ -144,22 +146,22 @@ static void smp_pte_round(char *p, const char *batch, int spinning,
 
 static void bench_smp_pte(void)
 {
-	static const char *const batches[2] = { "1", "64" };
+	static const char *const batches[NR_BATCHES] = { "1", "64", "512" };
 	char *p = map_sparse(SMP_TABLES * PMD_SZ);
-	struct pte_result res[2][2] = { 0 };	/* [batch][spinning] */
+	struct pte_result res[NR_BATCHES][2] = { 0 };	/* [batch][spinning] */
 	int round, k, b, sp;
 
 	for (round = 0; round < SMP_ROUNDS; round++) {
-		/* alternate the order of the four cases */
-		for (k = 0; k < 4; k++) {
-			int c = (k + round) % 4;
+		/* alternate the order of the cases */
+		for (k = 0; k < 2 * NR_BATCHES; k++) {
+			int c = (k + round) % (2 * NR_BATCHES);
 
 			b = c / 2;
 			sp = c % 2;
 			smp_pte_round(p, batches[b], sp, &res[b][sp]);
 		}
 	}
-	for (b = 0; b < 2; b++) {
+	for (b = 0; b < NR_BATCHES; b++) {
 		for (sp = 0; sp < 2; sp++) {
 			const struct pte_result *x = &res[b][sp];
 
