@@ -72,7 +72,7 @@ static int cg_move(const char *cg, pid_t pid)
 }
 
 /*
- * A child with TABLES empty PTE tables (one page of each 2 MiB touched
+ * A child with @tables empty PTE tables (one page of each 2 MiB touched
  * and zapped), in cgroup @cg ("" for the root); it waits to be killed.
  * @mprotect_loop: a second thread write-locks its mmap lock again and
  * again.  Returns its pid once it is ready.
@@ -94,7 +94,7 @@ static void *mprotect_loop(void *arg)
 	return NULL;
 }
 
-static pid_t spawn(const char *cg, int busy)
+static pid_t spawn_tables(const char *cg, size_t tables, int busy)
 {
 	int fds[2];
 	pid_t pid;
@@ -106,13 +106,13 @@ static pid_t spawn(const char *cg, int busy)
 	if (pid < 0)
 		die("fork");
 	if (!pid) {
-		char *p = map_sparse(TABLES * PMD_SZ);
+		char *p = map_sparse(tables * PMD_SZ);
 		size_t off;
 
 		close(fds[0]);
 		if (cg_move(cg, getpid()))
 			_exit(2);
-		for (off = 0; off < TABLES * PMD_SZ; off += PMD_SZ) {
+		for (off = 0; off < tables * PMD_SZ; off += PMD_SZ) {
 			p[off] = 1;
 			madvise(p + off, PAGE_SZ, MADV_DONTNEED);
 		}
@@ -142,6 +142,11 @@ static pid_t spawn(const char *cg, int busy)
 	}
 	close(fds[0]);
 	return pid;
+}
+
+static pid_t spawn(const char *cg, int busy)
+{
+	return spawn_tables(cg, TABLES, busy);
 }
 
 static void reap(pid_t pid)
@@ -476,33 +481,10 @@ static void test_cycles(void)
 
 static pid_t spawn_big(void)
 {
-	int fds[2];
-	pid_t pid;
-	char c;
+	pid_t pid = spawn_tables("", PRUNE_TABLES, 0);
 
-	if (pipe(fds))
-		die("pipe");
-	pid = fork();
 	if (pid < 0)
-		die("fork");
-	if (!pid) {
-		char *p = map_sparse(PRUNE_TABLES * PMD_SZ);
-		size_t i;
-
-		close(fds[0]);
-		for (i = 0; i < PRUNE_TABLES; i++) {
-			p[i * PMD_SZ] = 1;
-			madvise(p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED);
-		}
-		if (write(fds[1], "r", 1) != 1)
-			_exit(5);
-		for (;;)
-			pause();
-	}
-	close(fds[1]);
-	if (read(fds[0], &c, 1) != 1)
 		die("the large process did not start");
-	close(fds[0]);
 	return pid;
 }
 
