@@ -323,6 +323,33 @@ static inline pte_t rl_pte_batch_bits(pte_t pte)
 #define RL_PT_LOCK_ANON_VMA	(!RL_PT_FREE_RCU)
 
 /*
+ * Whether the scheduler wants this CPU for another task.  Under
+ * PREEMPT_LAZY (7.x; Debian's default there) a tick first sets only the
+ * lazy flag, which need_resched() does not test, and the next tick
+ * preempts the task wherever it is: a walk would be switched out with
+ * the target's mmap lock held.  So the lazy flag counts too, and it is
+ * answered with schedule(): cond_resched() does nothing in a preemptible
+ * kernel.  6.1 and 6.12 have no lazy flag (voluntary preemption).
+ */
+static inline bool rl_resched_wanted(void)
+{
+#ifdef TIF_NEED_RESCHED_LAZY
+	if (test_thread_flag(TIF_NEED_RESCHED_LAZY))
+		return true;
+#endif
+	return need_resched();
+}
+
+/* With no lock held: gives the CPU up if rl_resched_wanted() says so. */
+static inline void rl_resched(void)
+{
+	if (rl_resched_wanted())
+		schedule();
+	else
+		cond_resched();
+}
+
+/*
  * The background mode's mmap lock, only tried.  6.12 dropped
  * mmap_write_trylock() (no user left), and only 6.1 walks under the
  * write lock (RL_PT_MMAP_WRITE): elsewhere a write try never succeeds.

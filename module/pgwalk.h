@@ -90,9 +90,10 @@ static inline bool rl_walk_budget_spent(struct rl_walk_budget *budget)
  * lock all the time still lets the walk get on (without the minimum, a
  * 100k-table walk under a steady stream of mmaps gave the lock up 44196
  * times; with it, 3165).  It is also given up when the scheduler wants
- * the CPU back (need_resched()), before rescheduling: a walker switched
- * out with the lock held (for write on 6.1) would stall the whole target
- * for as long as it waits for a CPU.  After a break the VMAs may have
+ * the CPU back (rl_resched_wanted(), the lazy request of 7.x too),
+ * before rescheduling: a walker switched out with the lock held (for
+ * write on 6.1) would stall the whole target for as long as it waits for
+ * a CPU.  After a break the VMAs may have
  * changed: the walker finds its place again from the address.
  *
  * @nowait (the background mode): the lock is only ever tried, never
@@ -183,7 +184,7 @@ static inline int rl_hold_break(struct rl_lock_hold *h)
 		return 0;
 	if (++h->held >= h->limit)
 		waited = false;
-	else if (need_resched())
+	else if (rl_resched_wanted())
 		waited = true;
 	else if (h->held >= RL_HOLD_MIN_TABLES &&
 		 mmap_lock_is_contended(h->mm))
@@ -194,7 +195,7 @@ static inline int rl_hold_break(struct rl_lock_hold *h)
 	rl_count(h->drops, 1);
 	if (waited)
 		rl_count(h->waited, 1);
-	cond_resched();
+	rl_resched();
 	return rl_hold_lock(h) ?: 1;
 }
 
