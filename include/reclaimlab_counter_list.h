@@ -83,6 +83,11 @@ RL_COUNTER(unmap_batched)		/* anon large folios unmapped whole in
 					 * one step by the walker
 					 */
 RL_COUNTER(unmap_batched_ptes)		/* PTEs in those batches */
+RL_COUNTER(unmap_flushes)		/* TLB flushes for them: one per PMD
+					 * of folios where the kernel defers
+					 * its own (x86; arm64 6.12+), else
+					 * one per folio
+					 */
 RL_COUNTER(unmap_lazyfree)		/* ... of which lazyfree (MADV_FREE)
 					 * folios, freed without swap
 					 */

@@ -43,6 +43,29 @@
 #endif
 
 /* PTE tables are freed by RCU; __pte_offset_map_lock() maps and checks. */
+/*
+ * 6.6+: secondary MMUs that walk the CPU's page tables (IOMMU SVA) hear
+ * of TLB flushes through arch_invalidate_secondary_tlbs(); every range
+ * flush calls it, and a flush left for later calls it at once (what the
+ * kernel's batched unmap does).  Not exported: resolved at load.
+ */
+#define RL_HAVE_ARCH_INVALIDATE_SECONDARY_TLBS	RL_MM_6_12
+typedef void rl_arch_invalidate_secondary_tlbs_fn(struct mm_struct *mm,
+						  unsigned long start,
+						  unsigned long end);
+DECLARE_STATIC_CALL(rl_arch_invalidate_secondary_tlbs,
+		    rl_arch_invalidate_secondary_tlbs_fn);
+
+static inline void rl_invalidate_secondary_tlbs(struct mm_struct *mm,
+						unsigned long start,
+						unsigned long end)
+{
+#if RL_HAVE_ARCH_INVALIDATE_SECONDARY_TLBS
+	if (mm_has_notifiers(mm))
+		static_call(rl_arch_invalidate_secondary_tlbs)(mm, start, end);
+#endif
+}
+
 #define RL_HAVE_PTE_MAP_RCU		RL_MM_6_12
 /* folio_isolate_lru() returns bool, not 0 / -EBUSY. */
 #define RL_HAVE_ISOLATE_BOOL		RL_MM_6_12

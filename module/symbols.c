@@ -48,6 +48,10 @@ DEFINE_STATIC_CALL_NULL(rl_remove_rmap, RL_REMOVE_RMAP_FN);
 DEFINE_STATIC_CALL_NULL(rl_mm_trace_rss_stat, rl_mm_trace_rss_stat_fn);
 DEFINE_STATIC_CALL_NULL(rl_task_sched_runtime, task_sched_runtime);
 DEFINE_STATIC_CALL_NULL(rl_kallsyms_show_value, kallsyms_show_value);
+#if RL_HAVE_ARCH_INVALIDATE_SECONDARY_TLBS
+DEFINE_STATIC_CALL_NULL(rl_arch_invalidate_secondary_tlbs,
+			rl_arch_invalidate_secondary_tlbs_fn);
+#endif
 #if RL_HAVE_MMU_INVALIDATE_RANGE
 DEFINE_STATIC_CALL_NULL(rl_mmu_invalidate_range,
 			__mmu_notifier_invalidate_range);
@@ -164,10 +168,11 @@ static struct rl_symbol rl_symbols[] = {
 #if RL_HAVE_MTE_SYNC_TAGS
 	RL_SYM_CALL(mte_sync_tags),
 #endif
+#endif
 #if RL_HAVE_ARCH_INVALIDATE_SECONDARY_TLBS
+	/* arm64's range-flush inline, and a flush left for later (both) */
 	RL_SYM_CALL_AS("__mmu_notifier_arch_invalidate_secondary_tlbs",
 		       arch_invalidate_secondary_tlbs),
-#endif
 #endif
 };
 

@@ -44,6 +44,132 @@
 #include "unmap_batch.h"
 
 /*
+ * One TLB flush for many folios (issue 25), where the kernel's own
+ * reclaim defers its unmap flushes (CONFIG_ARCH_WANT_BATCHED_UNMAP_TLB_
+ * FLUSH: x86, arm64 from 6.5; 6.1 arm64 flushes each folio at once, as
+ * its try_to_unmap_one() does).  Under the PTE lock a batch's PTEs are
+ * cleared, their dirty bits handed to the folio, and the flush noted in
+ * the walk's rl_unmap_flush, as try_to_unmap_one() notes it with
+ * set_tlb_ubc_flush_pending():
+ *  - a CPU that still holds a stale entry can write through it only if
+ *    the entry was dirty (a clean one must write its dirty bit to the PTE
+ *    and faults on the cleared one: the architecture's promise that the
+ *    kernel relies on there), and then the PTE was dirty and the folio is
+ *    marked dirty: the lazyfree check refuses it, a swap-backed one is
+ *    written after the flush, which comes before reclaim sees the folio;
+ *  - mm->tlb_flush_batched gets a pending generation, so that anyone who
+ *    changes these PTEs under their lock meanwhile (MADV_DONTNEED, under
+ *    the mmap lock for read, as the walk holds it) flushes first, through
+ *    flush_tlb_batched_pending();
+ *  - secondary MMUs that cache the CPU's entries (SVA) are told at once,
+ *    as arch_tlbbatch_add_pending() does (6.6+);
+ *  - 6.1's invalidate_range() and the dirty transfer stay where they
+ *    were, under the lock, as there: only the CPU flush moves.
+ * The kernel defers only when another CPU may cache the mm; deferring a
+ * local flush too changes only when it happens, never that it happens
+ * before reclaim.
+ */
+#define RL_UNMAP_DEFER_FLUSH	RL_HAVE_BATCHED_UNMAP_FLUSH
+
+/*
+ * mm->tlb_flush_batched as mm/rmap.c keeps it (the same on 6.1, 6.12 and
+ * 7.2): bits 0-14 count the generations left pending, bits 16-30 those
+ * flush_tlb_batched_pending() has flushed.
+ */
+#define RL_TLB_BATCH_FLUSHED_SHIFT	16
+#define RL_TLB_BATCH_PENDING_MASK	(BIT(RL_TLB_BATCH_FLUSHED_SHIFT - 1) - 1)
+#define RL_TLB_BATCH_PENDING_LARGE	(RL_TLB_BATCH_PENDING_MASK / 2)
+
+#if RL_UNMAP_DEFER_FLUSH
+/* Adds a pending generation, as set_tlb_ubc_flush_pending() does. */
+static void rl_tlb_batch_mark(struct mm_struct *mm, struct rl_unmap_flush *f)
+{
+	int batch;
+
+	/* after the PTEs were cleared */
+	barrier();
+	batch = atomic_read(&mm->tlb_flush_batched);
+	do {
+		if ((batch & RL_TLB_BATCH_PENDING_MASK) <=
+		    RL_TLB_BATCH_PENDING_LARGE) {
+			atomic_inc(&mm->tlb_flush_batched);
+			f->marks++;
+			return;
+		}
+		/* pending would catch flushed up: 1 pending, 0 flushed */
+	} while (!atomic_try_cmpxchg(&mm->tlb_flush_batched, &batch, 1));
+	f->marks = 1;
+}
+
+/* Generations pending that flush_tlb_batched_pending() has not flushed. */
+static int rl_tlb_batch_unflushed(struct mm_struct *mm)
+{
+	int batch = atomic_read(&mm->tlb_flush_batched);
+
+	return (batch & RL_TLB_BATCH_PENDING_MASK) -
+	       (batch >> RL_TLB_BATCH_FLUSHED_SHIFT);
+}
+#endif
+
+void rl_unmap_sync_batched(struct mm_struct *mm, struct rl_unmap_flush *f)
+{
+#if RL_UNMAP_DEFER_FLUSH
+	/*
+	 * Only this walk's generations pending: its own folios, which it
+	 * flushes before reclaim.  Any other count means someone else left
+	 * a flush pending (or flushed ours), and the kernel's flush of the
+	 * whole mm covers ours too.  (Another reclaimer that flushed ours
+	 * and left exactly as many of its own would be passed over here; it
+	 * flushes its own before it writes or frees them.)
+	 */
+	if (f && f->marks && rl_tlb_batch_unflushed(mm) == f->marks)
+		return;
+	rl_flush_tlb_batched_pending(mm);
+	if (f) {
+		f->marks = 0;
+		f->start = f->end;
+	}
+#else
+	rl_flush_tlb_batched_pending(mm);
+#endif
+}
+
+void rl_unmap_flush(struct mm_struct *mm, struct rl_unmap_flush *f)
+{
+	if (f->start == f->end)
+		return;
+	rl_flush_tlb_range(mm, f->start, f->end, false);
+	rl_count(RL_C_unmap_flushes, 1);
+	f->start = f->end;
+}
+
+/*
+ * The TLB flush of a batch whose PTEs were just cleared, under the PTE
+ * lock: noted in @f (see above), or done now.
+ */
+static void rl_unmap_flush_batch(struct mm_struct *mm, unsigned long addr,
+				 unsigned long end, struct rl_unmap_flush *f)
+{
+#if RL_UNMAP_DEFER_FLUSH
+	if (f) {
+		rl_tlb_batch_mark(mm, f);
+		rl_invalidate_secondary_tlbs(mm, addr, end);
+		if (f->start == f->end) {
+			f->start = addr;
+			f->end = end;
+		} else {
+			f->start = min(f->start, addr);
+			f->end = max(f->end, end);
+		}
+		return;
+	}
+#endif
+	/* x86 tells secondary MMUs from inside it (6.12+) */
+	rl_flush_tlb_range(mm, addr, end, false);
+	rl_count(RL_C_unmap_flushes, 1);
+}
+
+/*
  * The PTEs of the batch being unmapped, as they were, to put back on a
  * refusal.  Walks run one at a time under the trigger lock (target.c), so
  * one buffer serves them all and keeps 4 KiB off the stack.
@@ -273,7 +399,7 @@ static int rl_unmap_locked(struct rl_unmap_batch *b, pte_t *pte)
 	int reason;
 
 	/* reclaim may have left stale TLB entries here: see rl_walk_pte_table */
-	rl_flush_tlb_batched_pending(mm);
+	rl_unmap_sync_batched(mm, b->flush);
 	if (!rl_unmap_ptes_unchanged(folio, pte, b->nr, b->first) ||
 	    rl_folio_mapcount(folio) != b->nr)
 		return RL_C_unmap_fallback_changed;
@@ -284,11 +410,11 @@ static int rl_unmap_locked(struct rl_unmap_batch *b, pte_t *pte)
 		dirty |= pte_dirty(rl_unmap_saved[i]);
 	}
 	/*
-	 * One flush for the range, before any check that reads what a CPU
-	 * may still write through a stale entry, and before the PTE lock is
-	 * dropped; x86 tells secondary MMUs from inside it (6.12+).
+	 * One flush for the range, now or with the walk's others before
+	 * reclaim (rl_unmap_flush_batch(): a stale entry can only write if
+	 * it was dirty, and then the folio is dirty from here on).
 	 */
-	rl_flush_tlb_range(mm, addr, end, false);
+	rl_unmap_flush_batch(mm, addr, end, b->flush);
 	if (dirty)
 		folio_mark_dirty(folio);
 	/* before the RSS counters go down */

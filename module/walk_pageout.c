@@ -42,6 +42,7 @@ struct rl_walk {
 	struct rl_lock_hold hold;	/* of the mmap lock, for read */
 	unsigned long flush_start;	/* TLB range made old, not flushed */
 	unsigned long flush_end;
+	struct rl_unmap_flush unmap_flush;	/* batched unmaps' flush */
 };
 
 /* Notes [start, end) for the one TLB flush before the lock is dropped. */
@@ -65,9 +66,13 @@ static void rl_flush_pending(struct rl_walk *w)
 	w->flush_start = w->flush_end;
 }
 
-/* Hands the isolated folios to reclaim; no page-table lock may be held. */
+/*
+ * Hands the isolated folios to reclaim; no page-table lock may be held.
+ * The batched unmaps' TLB flush comes first: reclaim writes and frees.
+ */
 static void rl_reclaim_isolated(struct rl_walk *w)
 {
+	rl_unmap_flush(w->mm, &w->unmap_flush);
 	if (!list_empty(&w->isolated))
 		rl_count(RL_C_walk_reclaimed,
 			 static_call(rl_reclaim_pages)(&w->isolated));
@@ -322,7 +327,7 @@ again:
 	 * flush before looking at them, or a stale writable entry could let
 	 * a write land in a page already on its way to swap.
 	 */
-	rl_flush_tlb_batched_pending(w->mm);
+	rl_unmap_sync_batched(w->mm, &w->unmap_flush);
 
 	for (pte = start_pte; addr < end; pte += 1, addr += PAGE_SIZE) {
 		pte_t ptent = ptep_get(pte);
@@ -400,6 +405,7 @@ static void rl_unmap_stopped(struct rl_walk *w, pmd_t *pmd,
 		.folio = stop->unmap,
 		.nr = stop->nr,
 		.first = stop->first,
+		.flush = &w->unmap_flush,
 	};
 
 	rl_unmap_batch(&batch);

@@ -215,8 +215,6 @@ static inline bool rl_entry_callable(u32 insn)
 #define RL_HAVE_ARM64_SHIMS	1
 /* without MTE, mte_sync_tags() is an empty inline */
 #define RL_HAVE_MTE_SYNC_TAGS	IS_ENABLED(CONFIG_ARM64_MTE)
-/* 6.6+: a range flush also tells secondary MMUs (SMMU SVA, KVM) */
-#define RL_HAVE_ARCH_INVALIDATE_SECONDARY_TLBS	RL_MM_6_12
 
 #if RL_MM_6_12
 typedef void rl_mte_sync_tags_fn(pte_t pte, unsigned int nr_pages);
@@ -224,11 +222,6 @@ typedef void rl_mte_sync_tags_fn(pte_t pte, unsigned int nr_pages);
 typedef void rl_mte_sync_tags_fn(pte_t old_pte, pte_t pte);
 #endif
 DECLARE_STATIC_CALL(rl_mte_sync_tags, rl_mte_sync_tags_fn);
-typedef void rl_arch_invalidate_secondary_tlbs_fn(struct mm_struct *mm,
-						  unsigned long start,
-						  unsigned long end);
-DECLARE_STATIC_CALL(rl_arch_invalidate_secondary_tlbs,
-		    rl_arch_invalidate_secondary_tlbs_fn);
 
 /*
  * Where user space ends for this boot: 1 << vabits_actual (52 with LPA2 on

@@ -32,9 +32,7 @@ void mte_sync_tags(pte_t old_pte, pte_t pte)
 #endif /* RL_HAVE_MTE_SYNC_TAGS */
 
 #if RL_HAVE_ARCH_INVALIDATE_SECONDARY_TLBS
-DEFINE_STATIC_CALL_NULL(rl_arch_invalidate_secondary_tlbs,
-			rl_arch_invalidate_secondary_tlbs_fn);
-
+/* the static call is compat.h's, bound by symbols.c */
 void __mmu_notifier_arch_invalidate_secondary_tlbs(struct mm_struct *mm,
 						   unsigned long start,
 						   unsigned long end)

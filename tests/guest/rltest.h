@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "reclaimlab_counters.h"
@@ -226,6 +227,17 @@ static inline char *map_aligned(size_t len)
 }
 
 /* Every 8-byte word says where it is and which fill it came from. */
+/* Whether the running kernel is @major.@minor or later (0 if unknown). */
+static inline int kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma, mi;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return 0;
+	return ma > major || (ma == major && mi >= minor);
+}
+
 static inline uint64_t pattern_word(size_t word, uint64_t seed)
 {
 	return (word * 0x9e3779b97f4a7c15ULL) ^ seed;

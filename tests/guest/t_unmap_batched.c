@@ -79,6 +79,22 @@ static void whole_case(int kb, int pte_mapped)
 	    name, U(&r, batched), batched, U(&r, batched_ptes),
 	    unmap_fallback_sum(&r));
 	if (batched) {
+		/*
+		 * One flush per PMD of folios where the kernel defers its own
+		 * unmap flushes (x86; arm64 from 6.5), else one per folio.
+		 */
+#if defined(__aarch64__)
+		const int defers = kernel_at_least(6, 5);
+#else
+		const int defers = 1;
+#endif
+		const long pmds = REGION / PMD_SZ;
+
+		tap(defers ? U(&r, flushes) >= 1 && U(&r, flushes) <= pmds :
+			     U(&r, flushes) == batched,
+		    "%s: %lld TLB flushes for %ld folios (want %s, %ld PMDs)",
+		    name, U(&r, flushes), batched,
+		    defers ? "one per PMD at most" : "one per folio", pmds);
 		tap(r.c.v[RL_C_ttu_calls] == 0 && U(&r, ns) > 0,
 		    "%s: try_to_unmap_one() not called (%lld calls); the walker's unmap took %lld ns",
 		    name, r.c.v[RL_C_ttu_calls], U(&r, ns));

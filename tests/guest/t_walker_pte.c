@@ -33,7 +33,6 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -98,12 +97,7 @@ static void check_accounting(const char *name, const struct run *r)
  */
 static int frees_sync(void)
 {
-	struct utsname u;
-	int major = 0, minor = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return -1;
-	return major == 6 && minor < 5;
+	return !kernel_at_least(6, 5);
 }
 
 /*
