@@ -43,6 +43,10 @@ TARGETS = [
     "pte_reclaim at most 1 IPI per 32 freed tables with a thread of the "
     "target on another vCPU, and its time per table with that thread at "
     "most 1.5x that without (2 and 4 vCPUs, plain TCG)",
+    "batched unmap no more IPIs per folio than stock reclaim on the same "
+    "memory, and at most one flush per PMD table of folios",
+    "background mode at 2 vCPUs keeps the PT_RECLAIM workload under 2 MiB "
+    "of VmPTE within its 1% budget, 6.1 as 6.12",
 ]
 WIDE_PCT = 4.0		# a ratio's range wider than this is flagged
 
@@ -445,6 +449,67 @@ def smp_tables_report(release, rows, lines, targets):
                           ", ".join(parts)))
 
 
+def smp_unmap_report(release, rows, lines, targets):
+    """IPIs per folio: the batched unmap against stock MADV_PAGEOUT."""
+    table = []
+    by = {}
+    for r in sorted(rows, key=lambda r: (r["cpus"], r["spinner"],
+                                         r["method"])):
+        by[(r["cpus"], r["method"], r["spinner"])] = r
+        table.append([r["cpus"], r["method"],
+                      "yes" if r["spinner"] else "no",
+                      "%.3f (%.3f..%.3f)" % (r["ipis_per_folio"],
+                                             r["ipis_per_folio_min"],
+                                             r["ipis_per_folio_max"]),
+                      "%.4f" % r["flushes_per_folio"]
+                      if "flushes_per_folio" in r else "-",
+                      "%.3f (%.3f..%.3f)" % (r["secs"], r["secs_min"],
+                                             r["secs_max"]),
+                      timing(r)])
+    lines.append("pageout of %d MiB of %s with the batched unmap against "
+                 "stock MADV_PAGEOUT, %d alternating rounds, medians "
+                 "(ranges); IPIs per folio as above; flushes = the batched "
+                 "unmap's own (unmap_flushes)"
+                 % (rows[0]["mib"], rows[0]["size"], rows[0]["rounds"]))
+    lines.append(fmt_table(["vCPUs", "method", "spinner", "IPIs/folio",
+                            "flushes/folio", "s", "timing"], table))
+    lines.append("")
+    for cpus in sorted({r["cpus"] for r in rows}):
+        stock = by.get((cpus, "stock", True))
+        ours = by.get((cpus, "unmap_batched", True))
+        if stock and ours and stock["secs"]:
+            targets.append("%s, %d vCPUs, spinner: batched unmap %.4f IPIs "
+                           "and %.4f flushes per folio against stock's %.4f "
+                           "IPIs (target: no more than stock); time %.2fx "
+                           "stock's" % (release, cpus,
+                                        ours["ipis_per_folio"],
+                                        ours.get("flushes_per_folio", 0),
+                                        stock["ipis_per_folio"],
+                                        ours["secs"] / stock["secs"]))
+
+
+def smp_background_report(release, rows, lines, targets):
+    """The background mode on the PT_RECLAIM workload, several vCPUs."""
+    table = [[r["cpus"], r["pt_batch"], r["steps"],
+              "%.1f" % r["workload_secs"], r["vmpte_end_kb"],
+              r["tables_freed"], "%.3f%%" % (100 * r["cpu_share"]),
+              timing(r)] for r in rows]
+    lines.append("background mode (interval 200 ms, budget 1%%) on "
+                 "upstream PT_RECLAIM's workload with a thread of the "
+                 "target spinning on another vCPU, %d steps, then 2 s "
+                 "idle" % rows[0]["steps"])
+    lines.append(fmt_table(["vCPUs", "pt_batch", "steps", "workload s",
+                            "VmPTE end kB", "tables freed", "CPU share",
+                            "timing"], table))
+    lines.append("")
+    for r in rows:
+        targets.append("%s, %d vCPUs, spinner, pt_batch %d: background "
+                       "mode left VmPTE at %d kB (target < 2048) at a "
+                       "%.3f%% CPU share"
+                       % (release, r["cpus"], r["pt_batch"],
+                          r["vmpte_end_kb"], 100 * r["cpu_share"]))
+
+
 def kernel_report(kver, rows, targets):
     lines = []
     by = {}
@@ -471,6 +536,11 @@ def kernel_report(kver, rows, targets):
         auto_report(release, by["auto"], lines, targets)
     if by.get("smp_tables"):
         smp_tables_report(release, by["smp_tables"], lines, targets)
+    if by.get("smp_unmap"):
+        smp_unmap_report(release, by["smp_unmap"], lines, targets)
+    if by.get("smp_background"):
+        smp_background_report(release, by["smp_background"], lines,
+                              targets)
     cov = by.get("coverage", [])
     if cov:
         lines.append("who frees the emptied tables (%d per case)" %

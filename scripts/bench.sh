@@ -12,7 +12,8 @@
 # (bench_reclaim.c).  The reference workload's figure is VmPTE, not a
 # time, and it touches 50 GiB: it runs in a plain TCG boot beside it
 # (about 15 min under -icount, 3 on plain TCG), its rows marked so.
-# The SMP rows (group smp: what a walk costs other CPUs, counted in IPIs)
+# The SMP rows (group smp: what a walk costs other CPUs, counted in IPIs:
+# pte_reclaim, the batched unmap, and at 2 vCPUs the background mode)
 # run after those, on plain multi-threaded TCG (never -icount, where
 # vCPUs take turns and an IPI's answer waits a whole slice), one boot
 # per kernel and vCPU count (1, 2, 4; RL_SMP_CPUS), one at a time.
@@ -99,8 +100,10 @@ for kver in $kvers; do
 	for n in $smp_cpus; do
 		# multi-threaded TCG (RL_TCG_OPTS empty): single-threaded, the
 		# vCPUs take turns and an IPI waits for the other's slice
+		args=smp_tables,smp_unmap
+		[ "$n" = 2 ] && args=$args,smp_background
 		(export RL_SMP=$n RL_TCG_OPTS=
-		 boot "bench-$kver-smp$n" smp_tables) || bad=1
+		 boot "bench-$kver-smp$n" $args) || bad=1
 	done
 done
 # one file per kernel: the kernel line once, then every boot's rows

@@ -15,7 +15,15 @@
  *            thread of the target spinning on another vCPU (so its mm is
  *            live there);
  *            9 alternating rounds; IPIs, flushes and syncs per freed
- *            table, ns per table.
+ *            table, ns per table;
+ *   smp_unmap  pageout of 64 MiB of 64 kB mTHP (6.1: PTE-mapped THP), the
+ *            walker with unmap batched against stock MADV_PAGEOUT, with
+ *            and without the spinner; 5 alternating rounds; IPIs per
+ *            folio, the batched unmap's flushes per folio, seconds;
+ *   smp_background  the background mode (interval 200 ms, budget 1%) on
+ *            upstream PT_RECLAIM's workload (3072 steps of populate 2 MiB
+ *            and MADV_DONTNEED it) with the spinner, pt_batch 1 and 64:
+ *            VmPTE at the end, tables freed, the thread's CPU share.
  * "BENCH {json}" lines for scripts/bench-report.py.
  * Usage: bench_smp [group]
  */
@@ -187,6 +195,147 @@ static void bench_smp_pte(void)
 	munmap(p, SMP_TABLES * PMD_SZ);
 }
 
+#define SMP_UNMAP_LEN (64UL << 20)
+#define SMP_UNMAP_ROUNDS 5
+
+struct unmap_result {
+	struct series ipis, flushes, secs;
+	long long folios, batched;
+};
+
+static void smp_unmap_round(int kb, int pte_mapped, int batched,
+			    int spinning, int round, struct unmap_result *res)
+{
+	const long folios = (long)(SMP_UNMAP_LEN / 1024 / kb);
+	char *p = populate(SMP_UNMAP_LEN, kb, pte_mapped, 0x5e9a0000 + round);
+	long long i0, i1;
+	struct spinner s;
+	struct run r;
+	double t0, secs;
+	int err;
+
+	if (spinning)
+		spinner_start(&s);
+	i0 = ipis();
+	t0 = now();
+	if (batched) {
+		walk_unmap = "batched";
+		walk(0, p, SMP_UNMAP_LEN, "pageout", PARTIAL, 512, &r);
+		walk_unmap = "kernel";
+		err = r.rc;
+		secs = r.secs;
+	} else {
+		err = stock_pageout(p, SMP_UNMAP_LEN);
+		secs = now() - t0;
+	}
+	i1 = ipis();
+	if (spinning)
+		spinner_stop(&s);
+	munmap(p, SMP_UNMAP_LEN);
+	if (err)
+		return;
+	res->folios += folios;
+	series_add(&res->ipis, (double)(i1 - i0) / folios);
+	series_add(&res->secs, secs);
+	if (batched) {
+		res->batched += r.c.v[RL_C_unmap_batched];
+		series_add(&res->flushes,
+			   (double)r.c.v[RL_C_unmap_flushes] / folios);
+	}
+}
+
+static void bench_smp_unmap(void)
+{
+	const int kb = have_mthp() ? 64 : 2048, pte_mapped = !have_mthp();
+	static const char *const method[2] = { "stock", "unmap_batched" };
+	struct unmap_result res[2][2] = { 0 };	/* [batched][spinning] */
+	int round, k, b, sp;
+
+	for (round = 0; round < SMP_UNMAP_ROUNDS; round++) {
+		for (k = 0; k < 4; k++) {
+			int c = (k + round) % 4;
+
+			b = c / 2;
+			sp = c % 2;
+			smp_unmap_round(kb, pte_mapped, b, sp, round,
+					&res[b][sp]);
+		}
+	}
+	for (b = 0; b < 2; b++) {
+		for (sp = 0; sp < 2; sp++) {
+			const struct unmap_result *x = &res[b][sp];
+
+			printf("BENCH {\"kind\": \"smp_unmap\", \"cpus\": %d, \"method\": \"%s\", \"spinner\": %s, \"size\": \"%s%s\", \"kb\": %d, \"mib\": %lu, \"rounds\": %d, \"icount\": false",
+			       ncpus, method[b], sp ? "true" : "false",
+			       size_name(kb), pte_mapped ? " PTE-mapped" : "",
+			       kb, SMP_UNMAP_LEN >> 20, x->secs.n);
+			json_series("ipis_per_folio", "%.4f", &x->ipis);
+			if (b)
+				json_series("flushes_per_folio", "%.4f",
+					    &x->flushes);
+			json_series("secs", "%.4f", &x->secs);
+			printf(", \"folios\": %lld, \"batched\": %lld}\n",
+			       x->folios, x->batched);
+			diag("bench smp_unmap, %d vCPUs, %s, %s: %.3f IPIs a folio, %.3f s",
+			     ncpus, method[b], sp ? "spinner" : "alone",
+			     series_median(&x->ipis), series_median(&x->secs));
+		}
+	}
+	tap(res[1][1].batched == res[1][1].folios && res[1][1].folios > 0,
+	    "bench smp_unmap: with the spinner every folio was unmapped in a batch (%lld of %lld)",
+	    res[1][1].batched, res[1][1].folios);
+}
+
+#define BG_STEPS 3072UL
+#define BG_STEPS_PER_SEC 512
+#define BG_IDLE_SECS 2.0
+
+/* The PT_RECLAIM workload under the background mode, with the spinner. */
+static void smp_background(const char *batch)
+{
+	char *p = map_sparse(BG_STEPS * PMD_SZ);
+	long long ns0, freed0, kb;
+	double t0, t, secs = 0;
+	struct spinner s;
+	size_t i = 0;
+
+	knob_write("pt_batch", batch);
+	knob_write("auto_budget_pct", "1");
+	spinner_start(&s);
+	ns0 = field_in(RL_DIR "stats", "auto_ns");
+	freed0 = field_in(RL_DIR "stats", "auto_tables_freed");
+	knob_write("auto_interval_ms", "200");
+	t0 = now();
+	for (;;) {
+		t = now() - t0;
+		if (i < BG_STEPS && t * BG_STEPS_PER_SEC >= i) {
+			char *q = p + i++ * PMD_SZ;
+
+			if (madvise(q, PMD_SZ, MADV_POPULATE_WRITE))
+				memset(q, 1, PMD_SZ);
+			madvise(q, PMD_SZ, MADV_DONTNEED);
+			if (i == BG_STEPS)
+				secs = t;
+			continue;
+		}
+		if (i == BG_STEPS && t >= secs + BG_IDLE_SECS)
+			break;
+		usleep(1000);
+	}
+	kb = self_pte_kb();
+	t = now() - t0;
+	knob_write("auto_interval_ms", "0");
+	spinner_stop(&s);
+	knob_write("pt_batch", "1");
+	printf("BENCH {\"kind\": \"smp_background\", \"cpus\": %d, \"pt_batch\": %s, \"spinner\": true, \"steps\": %lu, \"interval_ms\": 200, \"budget_pct\": 1, \"icount\": false, \"workload_secs\": %.3f, \"secs\": %.3f, \"vmpte_end_kb\": %lld, \"tables_freed\": %lld, \"cpu_share\": %.5f}\n",
+	       ncpus, batch, BG_STEPS, secs, t, kb,
+	       field_in(RL_DIR "stats", "auto_tables_freed") - freed0,
+	       (field_in(RL_DIR "stats", "auto_ns") - ns0) / (t * 1e9));
+	diag("bench smp_background, %d vCPUs, pt_batch %s: VmPTE %lld kB at the end",
+	     ncpus, batch, kb);
+	munmap(p, BG_STEPS * PMD_SZ);
+}
+
 int main(int argc, char **argv)
 {
 	struct walker_env e;
@@ -200,5 +349,11 @@ int main(int argc, char **argv)
 	     ncpus, ipis());
 	if (want("smp_tables"))
 		bench_smp_pte();
+	if (want("smp_unmap"))
+		bench_smp_unmap();
+	if (want("smp_background")) {
+		smp_background("1");
+		smp_background("64");
+	}
 	return walker_end("bench_smp", &e, 0);
 }
