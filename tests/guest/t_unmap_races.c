@@ -10,6 +10,11 @@
  * - fork: children fork off, read and COW-write the region while the
  *   walker unmaps it in batches; each sees its own data, and SwapFree is
  *   back once all have exited and the region is gone;
+ * - writes: a thread on another CPU keeps writing fresh words into the
+ *   pages while the walker unmaps them in batches (every other 64 kB
+ *   shared with a child, which the walker passes over, so each PMD's
+ *   flush covers a broken run of folios): no write is lost, so every
+ *   folio's flush came before reclaim wrote it;
  * - odirect: O_DIRECT reads from a zram disk land in random pages (GUP
  *   pins them for the I/O) while the walker unmaps in batches;
  * - swapfull: only 8 MiB of swap for 16 MiB: the batched unmap falls back
@@ -26,6 +31,7 @@
  */
 #include "walker_lib.h"
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/swap.h>
 #include <sys/wait.h>
@@ -235,27 +241,78 @@ static void fork_case(int kb, int pte_mapped)
 	expect_swap_back(name, swap0);
 }
 
-/* A hot-added zram disk of @mib MiB: its number, or -1. */
-static int zram_add(int mib)
-{
-	char path[96], size[32];
-	int id = (int)file_num("/sys/class/zram-control/hot_add");
+struct writer {
+	char *p;
+	uint32_t *ver;			/* each page's last word written */
+	volatile int stop;
+	long writes;
+};
 
-	if (id <= 0)
-		return -1;
-	snprintf(path, sizeof(path), "/sys/block/zram%d/disksize", id);
-	snprintf(size, sizeof(size), "%dM", mib);
-	if (write_bytes(path, size, strlen(size), -1))
-		return -1;
-	return id;
+static void *write_loop(void *arg)
+{
+	struct writer *w = arg;
+	int cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int rs = 99;
+	cpu_set_t set;
+
+	/* another CPU than the walker's: its TLB holds the entries */
+	CPU_ZERO(&set);
+	CPU_SET(cpus - 1, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (!w->stop) {
+		long pg = rand_r(&rs) % RACE_PAGES;
+		uint32_t v = w->ver[pg] + 1;
+
+		*(volatile uint64_t *)(w->p + pg * PAGE_SZ) =
+			pattern_word(pg, v);
+		w->ver[pg] = v;
+		w->writes++;
+	}
+	return NULL;
 }
 
-static void zram_remove(int id)
+static void writes_case(int kb, int pte_mapped)
 {
-	char buf[16];
+	static uint32_t ver[RACE_PAGES];
+	struct writer w = { .ver = ver };
+	struct rl_counters c0;
+	long bad = 0, pg;
+	char name[128];
+	pthread_t t, wt;
+	pid_t child;
 
-	snprintf(buf, sizeof(buf), "%d", id);
-	set_text("/sys/class/zram-control/hot_remove", buf);
+	unmap_case_name(name, sizeof(name), "writes", kb, pte_mapped);
+	w.p = populate(RACE_LEN, kb, pte_mapped, 2);
+	for (pg = 0; pg < (long)RACE_PAGES; pg++) {
+		ver[pg] = 0;
+		*(uint64_t *)(w.p + pg * PAGE_SZ) = pattern_word(pg, 0);
+	}
+	/* every other 64 kB shared with a child: passed over, beside batches */
+	for (pg = 0; pg < (long)RACE_PAGES; pg += 32)
+		madvise(w.p + pg * PAGE_SZ, 16 * PAGE_SZ, MADV_DONTFORK);
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child) {
+		pause();
+		_exit(0);
+	}
+	t = race_start(0, w.p, &c0);
+	if (pthread_create(&wt, NULL, write_loop, &w))
+		die("pthread_create");
+	usleep(4000000);
+	w.stop = 1;
+	pthread_join(wt, NULL);
+	race_end(name, t, &c0);
+	for (pg = 0; pg < (long)RACE_PAGES; pg++)
+		bad += *(volatile uint64_t *)(w.p + pg * PAGE_SZ) !=
+		       pattern_word(pg, ver[pg]);
+	tap(w.writes > 0 && bad == 0,
+	    "%s: %ld writes from another CPU during the batched walks; every page holds its last one (%ld do not)",
+	    name, w.writes, bad);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	munmap(w.p, RACE_LEN);
 }
 
 #define DISK_BLOCKS 256		/* 1 MiB of pattern on the disk */
@@ -485,6 +542,8 @@ int main(int argc, char **argv)
 		churn_case(kb, pte);
 	if (want("fork"))
 		fork_case(kb, pte);
+	if (want("writes"))
+		writes_case(kb, pte);
 	if (want("odirect"))
 		odirect_case(kb, pte);
 	if (want("swapfull"))

@@ -19,11 +19,13 @@
  *    per run of tables, and no free that waits for every CPU;
  *  - race: a thread writes into the range through walks with pt_batch 64;
  *    every word reads back;
+ *  - gup: O_DIRECT reads and vmsplice (GUP-fast) beside tables freed in
+ *    runs: every byte right;
  *  - resched: with a CPU hog of another process on the walker's CPU and
  *    no one else after the lock, the walk still gives it up, each time
  *    the scheduler wants the CPU back (never switched out holding it).
  * Usage: t_walker_pte [group]
- *        (sparse, kept, vma, zero, beside, hold, resched, race; deferred
+ *        (sparse, kept, vma, zero, beside, hold, resched, race, gup; deferred
  *        only when named)
  */
 #include "walker_lib.h"
@@ -33,6 +35,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -574,6 +577,141 @@ static void test_deferred(void)
 	    HOLD_TABLES, C(&r, tables_freed), C(&r, flushes));
 }
 
+/*
+ * gup: GUP-fast walks the page tables with no lock, IRQs off, while
+ * walks free the tables beside it in runs (pt_batch 64): one thread does
+ * O_DIRECT reads from a zram disk into the pages of emptied tables (its
+ * GUP-fast finds a table being unhooked or freed, or none) and empties
+ * them again; another vmsplice()s the data pages of the tables between
+ * them into a pipe (GUP-fast pins them) and reads them back.  Every byte
+ * must be what it should be, and tables must go meanwhile.
+ */
+#define GUP_TABLES 2048UL
+#define GUP_BLOCKS 256
+
+struct gup_thread {
+	char *p, *disk;
+	int fd;
+	volatile int *stop;
+	long ops, bad;
+};
+
+static void pin_thread_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *gup_odirect(void *arg)
+{
+	struct gup_thread *g = arg;
+	unsigned int rs = 5;
+
+	pin_thread_to((int)sysconf(_SC_NPROCESSORS_ONLN) - 1);
+	while (!*g->stop) {
+		size_t i = (rand_r(&rs) % (GUP_TABLES / 2)) * 2 + 1;
+		int b = rand_r(&rs) % GUP_BLOCKS;
+		char *page = g->p + i * PMD_SZ;
+
+		if (pread(g->fd, page, PAGE_SZ, (off_t)b * PAGE_SZ) !=
+		    (ssize_t)PAGE_SZ ||
+		    memcmp(page, g->disk + b * PAGE_SZ, PAGE_SZ))
+			g->bad++;
+		madvise(page, PAGE_SZ, MADV_DONTNEED);
+		g->ops++;
+	}
+	return NULL;
+}
+
+static void *gup_vmsplice(void *arg)
+{
+	struct gup_thread *g = arg;
+	static char buf[PAGE_SZ];
+	unsigned int rs = 6;
+	int fds[2];
+
+	if (pipe(fds))
+		return NULL;
+	while (!*g->stop) {
+		size_t i = (rand_r(&rs) % (GUP_TABLES / 2)) * 2;
+		struct iovec iov = { g->p + i * PMD_SZ, PAGE_SZ };
+
+		if (vmsplice(fds[1], &iov, 1, 0) != (ssize_t)PAGE_SZ ||
+		    read(fds[0], buf, PAGE_SZ) != (ssize_t)PAGE_SZ ||
+		    verify(buf, PAGE_SZ, 0x9a9000 + i))
+			g->bad++;
+		g->ops++;
+	}
+	close(fds[0]);
+	close(fds[1]);
+	return NULL;
+}
+
+static void test_gup(void)
+{
+	char *p = map_sparse(GUP_TABLES * PMD_SZ), dev[32];
+	volatile int stop = 0;
+	struct gup_thread od = { .p = p, .stop = &stop };
+	struct gup_thread vs = { .p = p, .stop = &stop };
+	long long freed = 0;
+	pthread_t t1, t2;
+	struct run r;
+	double t0;
+	size_t i;
+	int id, k;
+
+	id = zram_add(4);
+	snprintf(dev, sizeof(dev), "/dev/zram%d", id);
+	od.fd = id < 0 ? -1 : open(dev, O_RDWR | O_DIRECT);
+	od.disk = map_aligned(GUP_BLOCKS * PAGE_SZ);
+	fill(od.disk, GUP_BLOCKS * PAGE_SZ, 0x61f7);
+	if (od.fd < 0 || pwrite(od.fd, od.disk, GUP_BLOCKS * PAGE_SZ, 0) !=
+			      (ssize_t)(GUP_BLOCKS * PAGE_SZ)) {
+		tap(0, "gup: setup: a zram disk for O_DIRECT (%s)",
+		    strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < GUP_TABLES; i++) {
+		if (i % 2) {
+			p[i * PMD_SZ] = 1;
+			madvise(p + i * PMD_SZ, PAGE_SZ, MADV_DONTNEED);
+		} else {
+			fill(p + i * PMD_SZ, PAGE_SZ, 0x9a9000 + i);
+		}
+	}
+	knob_write("pt_batch", "64");
+	if (pthread_create(&t1, NULL, gup_odirect, &od) ||
+	    pthread_create(&t2, NULL, gup_vmsplice, &vs))
+		die("pthread_create");
+	/* 6 walks at least, for 2 s at least */
+	for (k = 0, t0 = now(); k < 6 || now() - t0 < 2.0; k++) {
+		pte_walk(p, GUP_TABLES * PMD_SZ, &r);
+		freed += C(&r, tables_freed);
+	}
+	stop = 1;
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	knob_write("pt_batch", "1");
+	diag("gup: %lld tables freed over %d walks; %ld O_DIRECT reads (%ld bad), %ld vmsplices (%ld bad)",
+	     freed, k, od.ops, od.bad, vs.ops, vs.bad);
+	tap(freed > 0 && od.ops > 0 && vs.ops > 0,
+	    "gup: walks freed %lld tables while %ld O_DIRECT reads and %ld vmsplices ran beside them",
+	    freed, od.ops, vs.ops);
+	tap(od.bad == 0 && vs.bad == 0,
+	    "gup: every O_DIRECT read and every vmsplice gave the right bytes (%ld, %ld bad)",
+	    od.bad, vs.bad);
+out:
+	if (od.fd >= 0)
+		close(od.fd);
+	munmap(od.disk, GUP_BLOCKS * PAGE_SZ);
+	if (id > 0)
+		zram_remove(id);
+	munmap(p, GUP_TABLES * PMD_SZ);
+}
+
 /* Pins this (single-threaded) process to @cpu; its CPUs before into @old. */
 static void pin_to_cpu(int cpu, cpu_set_t *old)
 {
@@ -704,6 +842,8 @@ int main(int argc, char **argv)
 		test_resched();
 	if (want("race"))
 		test_batch_race();
+	if (want("gup"))
+		test_gup();
 	if (want_named("deferred"))
 		test_deferred();
 	return walker_end("t_walker_pte", &e, 0);

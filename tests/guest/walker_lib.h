@@ -111,6 +111,10 @@ void hold_start(struct hold_load *h, int map_sleep_us);
 void hold_stop(struct hold_load *h);
 char *hold_sparse_tables(size_t tables);
 
+/* A hot-added zram disk of @mib MiB: its number, or -1. */
+int zram_add(int mib);
+void zram_remove(int id);
+
 /* The batched unmap (lib/unmap_lib.c) */
 
 /*

@@ -531,3 +531,26 @@ int uffd_register(void *p, size_t len, unsigned long long mode)
 	}
 	return fd;
 }
+
+/* A hot-added zram disk of @mib MiB: its number, or -1. */
+int zram_add(int mib)
+{
+	char path[96], size[32];
+	int id = (int)file_num("/sys/class/zram-control/hot_add");
+
+	if (id <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/sys/block/zram%d/disksize", id);
+	snprintf(size, sizeof(size), "%dM", mib);
+	if (write_bytes(path, size, strlen(size), -1))
+		return -1;
+	return id;
+}
+
+void zram_remove(int id)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", id);
+	set_text("/sys/class/zram-control/hot_remove", buf);
+}
