@@ -31,19 +31,6 @@
 #define RL_MM_7 (KERNEL_VERSION(7, 0, 0) <= LINUX_VERSION_CODE)
 
 /*
- * What is an architecture's, not a kernel version's (an arch file may use
- * the RL_MM_* lines above, never the version itself).
- */
-#if defined(CONFIG_X86_64)
-#include "arch/x86.h"
-#elif defined(CONFIG_ARM64)
-#include "arch/arm64.h"
-#else
-#error "reclaimlab supports x86-64 and arm64 only (module/arch/)"
-#endif
-
-/* PTE tables are freed by RCU; __pte_offset_map_lock() maps and checks. */
-/*
  * 6.6+: secondary MMUs that walk the CPU's page tables (IOMMU SVA) hear
  * of TLB flushes through arch_invalidate_secondary_tlbs(); every range
  * flush calls it, and a flush left for later calls it at once (what the
@@ -66,6 +53,19 @@ static inline void rl_invalidate_secondary_tlbs(struct mm_struct *mm,
 #endif
 }
 
+/*
+ * What is an architecture's, not a kernel version's (an arch file may use
+ * the RL_MM_* lines above, never the version itself).
+ */
+#if defined(CONFIG_X86_64)
+#include "arch/x86.h"
+#elif defined(CONFIG_ARM64)
+#include "arch/arm64.h"
+#else
+#error "reclaimlab supports x86-64 and arm64 only (module/arch/)"
+#endif
+
+/* PTE tables are freed by RCU; __pte_offset_map_lock() maps and checks. */
 #define RL_HAVE_PTE_MAP_RCU		RL_MM_6_12
 /* folio_isolate_lru() returns bool, not 0 / -EBUSY. */
 #define RL_HAVE_ISOLATE_BOOL		RL_MM_6_12

@@ -61,8 +61,10 @@
  *    changes these PTEs under their lock meanwhile (MADV_DONTNEED, under
  *    the mmap lock for read, as the walk holds it) flushes first, through
  *    flush_tlb_batched_pending();
- *  - secondary MMUs that cache the CPU's entries (SVA) are told at once,
- *    as arch_tlbbatch_add_pending() does (6.6+);
+ *  - what the architecture does at once is done at once (the arch
+ *    header's rl_tlb_unmap_pending(): x86 tells secondary MMUs that cache the CPU's
+ *    entries, 6.6+; arm64 issues its broadcast TLBIs), and the rest, the
+ *    IPIs or the wait for the TLBIs, comes once (rl_tlb_unmap_complete());
  *  - 6.1's invalidate_range() and the dirty transfer stay where they
  *    were, under the lock, as there: only the CPU flush moves.
  * The kernel defers only when another CPU may cache the mm; deferring a
@@ -138,8 +140,10 @@ void rl_unmap_flush(struct mm_struct *mm, struct rl_unmap_flush *f)
 {
 	if (f->start == f->end)
 		return;
-	rl_flush_tlb_range(mm, f->start, f->end, false);
+#if RL_UNMAP_DEFER_FLUSH
+	rl_tlb_unmap_complete(mm, f->start, f->end);
 	rl_count(RL_C_unmap_flushes, 1);
+#endif
 	f->start = f->end;
 }
 
@@ -153,7 +157,7 @@ static void rl_unmap_flush_batch(struct mm_struct *mm, unsigned long addr,
 #if RL_UNMAP_DEFER_FLUSH
 	if (f) {
 		rl_tlb_batch_mark(mm, f);
-		rl_invalidate_secondary_tlbs(mm, addr, end);
+		rl_tlb_unmap_pending(mm, addr, end);
 		if (f->start == f->end) {
 			f->start = addr;
 			f->end = end;
@@ -206,10 +210,11 @@ static bool rl_unmap_ptes_unchanged(struct folio *folio, pte_t *pte,
 }
 
 /*
- * Puts the @nr saved PTEs back from @addr, old (the TLB was flushed since
- * they were cleared): the folio goes to the kernel's path as the walker
- * hands it there otherwise, young bits cleared (6.1's reclaim_pages()
- * does not ignore them).  Nothing else was changed.
+ * Puts the @nr saved PTEs back from @addr, old: the folio goes to the
+ * kernel's path as the walker hands it there otherwise, young bits
+ * cleared (6.1's reclaim_pages() does not ignore them).  Nothing else was
+ * changed: a TLB entry that the batch's flush (now or deferred) has not
+ * dropped yet maps the same page as the restored PTE.
  */
 static void rl_unmap_restore(struct mm_struct *mm, pte_t *pte,
 			     unsigned long addr, unsigned int nr)

@@ -69,21 +69,22 @@ enum rl_pt_state {
  * A run of tables unhooked from their PMDs and taken off the mm's count,
  * whose TLB flush (if @flush) and free are still to come (pt_batch > 1).
  *
- * Deferring an empty table's flush past its PMD lock is what upstream's
- * own freeing of empty tables does (6.14's zap_pte_range() clears the PMD
- * under its lock and leaves the flush to tlb_finish_mmu()).  Until the
- * flush, a CPU may still walk the unhooked table through its paging-
- * structure caches: it finds every entry none and faults, and the fault
- * installs a fresh table (6.12+: under the per-VMA lock; on 6.1 it waits
- * for the walk's write lock, which the run never outlives).  x86 drops
- * the cached entry on that fault; arm64 may fault again until the flush,
- * which the run's bounded length keeps short.  The table itself is freed
- * only after the flush, so no walk ever lands in a reused page.  A
- * zero-page table is flushed under its locks as before (rl_pt_unhook()):
- * its entries still map the zero page in TLBs, and a new page faulted in
- * beside a stale one must not be read as zero.  Secondary MMUs heard of
- * each table under its locks (start and end around the clear); on 6.12+
- * the run's flush tells those that walk the CPU's tables (SVA) again.
+ * Where the architecture allows it (RL_PT_DEFER_TABLE_FLUSH: x86), an
+ * empty table's flush waits past its PMD lock, as upstream's own freeing
+ * of empty tables does (6.14's zap_pte_range() clears the PMD under its
+ * lock and leaves the flush to tlb_finish_mmu()).  Until the flush, a CPU
+ * may still walk the unhooked table through its paging-structure caches:
+ * it finds every entry none and faults, the fault drops the cached entry
+ * and installs a fresh table (6.12+: under the per-VMA lock; on 6.1 it
+ * waits for the walk's write lock, which the run never outlives).  The
+ * table itself is freed only after the flush, so no walk ever lands in a
+ * reused page.  arm64 flushes each table under its locks (arch/arm64.h
+ * says why) and batches only the frees.  A zero-page table is flushed
+ * under its locks everywhere (rl_pt_unhook()): its entries still map the
+ * zero page in TLBs, and a new page faulted in beside a stale one must
+ * not be read as zero.  Secondary MMUs heard of each table under its
+ * locks (start and end around the clear); on 6.12+ the run's flush tells
+ * those that walk the CPU's tables (SVA) again.
  *
  * Static: walks run one at a time, under the trigger lock (target.c).
  */
@@ -309,7 +310,7 @@ static void rl_pt_unhook(struct rl_pt_run *run, pmd_t *pmd, pte_t *pte,
 		}
 	}
 	pmd_clear(pmd);
-	if (state == RL_PT_EMPTY && run->max > 1) {
+	if (RL_PT_DEFER_TABLE_FLUSH && state == RL_PT_EMPTY && run->max > 1) {
 		if (!run->flush) {
 			run->flush = true;
 			run->start = haddr;

@@ -167,6 +167,41 @@ static inline void rl_flush_tlb_range(struct mm_struct *mm,
 			  freed_tables ? RL_TLBI_LEVEL_ANY : 3);
 }
 
+/*
+ * pte_reclaim's runs: an empty table is flushed under its locks here, and
+ * only its free waits for the run.  Deferring the flush past the PMD
+ * lock would let a fault fill the PMD while other CPUs still cache the
+ * old table entry: a THP fault's block entry over it breaks arm64's
+ * break-before-make rule (a TLB conflict abort kills the task), and a
+ * small fault through the stale entry finds the old table empty and
+ * faults again, with no TLBI on that path, until the flush.
+ */
+#define RL_PT_DEFER_TABLE_FLUSH	0
+
+#if RL_MM_6_12
+/*
+ * The batched unmap's deferred flush (unmap_batch.c, 6.5+), as arm64's
+ * arch_tlbbatch_add_pending() and arch_tlbbatch_flush() split it: the
+ * broadcast TLBIs are issued when the PTEs are cleared (which also tells
+ * secondary MMUs), and only their completion, one DSB, waits.
+ */
+static inline void rl_tlb_unmap_pending(struct mm_struct *mm,
+					unsigned long start,
+					unsigned long end)
+{
+	struct vm_area_struct vma = TLB_FLUSH_VMA(mm, 0);
+
+	__flush_tlb_range_nosync(&vma, start, end, PAGE_SIZE, true, 3);
+}
+
+static inline void rl_tlb_unmap_complete(struct mm_struct *mm,
+					 unsigned long start,
+					 unsigned long end)
+{
+	__tlbi_sync_s1ish();
+}
+#endif
+
 /* Little-endian encodings of what may be at a function's entry. */
 #define RL_INSN_BTI_C		0xd503245f
 #define RL_INSN_BTI_JC		0xd50324df

@@ -129,6 +129,36 @@ static inline void rl_flush_tlb_range(struct mm_struct *mm,
 					   freed_tables);
 }
 
+/*
+ * pte_reclaim's runs (walk_pte_reclaim.c): an empty table's flush may
+ * wait past its locks for the run's one flush.  A CPU that still walks
+ * the unhooked table through its paging-structure caches finds it empty,
+ * and the page fault that follows drops those entries (upstream's own
+ * PT_RECLAIM, x86-only in 6.14, leaves the same window until
+ * tlb_finish_mmu()).
+ */
+#define RL_PT_DEFER_TABLE_FLUSH	1
+
+/*
+ * The batched unmap's deferred flush (unmap_batch.c), as x86's
+ * arch_tlbbatch_add_pending() and arch_tlbbatch_flush() split it: at
+ * the clear nothing goes to other CPUs, only secondary MMUs are told
+ * (6.6+); the completion is one range flush, IPIs to the mm's CPUs.
+ */
+static inline void rl_tlb_unmap_pending(struct mm_struct *mm,
+					unsigned long start,
+					unsigned long end)
+{
+	rl_invalidate_secondary_tlbs(mm, start, end);
+}
+
+static inline void rl_tlb_unmap_complete(struct mm_struct *mm,
+					 unsigned long start,
+					 unsigned long end)
+{
+	rl_flush_tlb_range(mm, start, end, false);
+}
+
 /* Little-endian encodings of what objtool leaves at a function's entry. */
 #define RL_INSN_ENDBR64		0xfa1e0ff3	/* f3 0f 1e fa */
 #define RL_INSN_SEALED_ENDBR	0x001f0f66	/* osp nopl (%rax) */
