@@ -75,16 +75,6 @@ static long long ipis(void)
 	return sum;
 }
 
-static void pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		die("sched_setaffinity");
-}
-
 struct spinner {
 	pthread_t t;
 	volatile int stop;
@@ -95,7 +85,7 @@ static void *spin(void *arg)
 {
 	struct spinner *s = arg;
 
-	pin_self(ncpus - 1);
+	pin_to(ncpus - 1);
 	while (!s->stop)
 		;
 	return NULL;
@@ -344,7 +334,7 @@ int main(int argc, char **argv)
 	ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpus < 1)
 		ncpus = 1;
-	pin_self(0);
+	pin_to(0);
 	diag("bench_smp: %d vCPUs, function-call IPIs read %lld so far",
 	     ncpus, ipis());
 	if (want("smp_tables"))

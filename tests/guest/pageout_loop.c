@@ -5,10 +5,9 @@
  * back.  Prints one TAP line at the end; exits 1 if any byte differed.
  * Usage: pageout_loop [SECONDS [MIB]]
  */
+#include "rltest.h"
 #include <signal.h>
 #include <time.h>
-#include "rltest.h"
-
 
 static volatile sig_atomic_t stop;
 

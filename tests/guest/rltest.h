@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -227,6 +228,29 @@ static inline char *map_aligned(size_t len)
 }
 
 /* Every 8-byte word says where it is and which fill it came from. */
+/* Pins the calling thread to @cpu (says so if it cannot). */
+static inline void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		diag("sched_setaffinity(cpu %d): %s", cpu, strerror(errno));
+}
+
+/* Lets the calling thread run on every CPU again. */
+static inline void unpin(void)
+{
+	cpu_set_t all;
+	int i;
+
+	CPU_ZERO(&all);
+	for (i = 0; i < CPU_SETSIZE; i++)
+		CPU_SET(i, &all);
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
 /* Whether the running kernel is @major.@minor or later (0 if unknown). */
 static inline int kernel_at_least(int major, int minor)
 {

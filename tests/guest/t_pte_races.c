@@ -36,27 +36,6 @@
 static double secs = 5;
 static volatile int stop;
 
-static void pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		diag("sched_setaffinity(cpu %d): %s", cpu, strerror(errno));
-}
-
-static void unpin(void)
-{
-	cpu_set_t all;
-	int i;
-
-	CPU_ZERO(&all);
-	for (i = 0; i < CPU_SETSIZE; i++)
-		CPU_SET(i, &all);
-	sched_setaffinity(0, sizeof(all), &all);
-}
-
 /*
  * The walker loop: pte_reclaim on [p, p + len) of this process, as fast
  * as triggers go (what it did is read from `stats` around the loop).

@@ -259,12 +259,9 @@ static void *write_loop(void *arg)
 	struct writer *w = arg;
 	int cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned int rs = 99;
-	cpu_set_t set;
 
 	/* another CPU than the checker's: its TLB holds the entries */
-	CPU_ZERO(&set);
-	CPU_SET(cpus - 1, &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	pin_to(cpus - 1);
 	while (!w->stop) {
 		long pg = rand_r(&rs) % RACE_PAGES;
 		uint32_t v = w->ver[pg] + 1;

@@ -603,21 +603,12 @@ struct gup_thread {
 	long ops, bad;
 };
 
-static void pin_thread_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 static void *gup_odirect(void *arg)
 {
 	struct gup_thread *g = arg;
 	unsigned int rs = 5;
 
-	pin_thread_to((int)sysconf(_SC_NPROCESSORS_ONLN) - 1);
+	pin_to((int)sysconf(_SC_NPROCESSORS_ONLN) - 1);
 	while (!*g->stop) {
 		size_t i = (rand_r(&rs) % (GUP_TABLES / 2)) * 2 + 1;
 		int b = rand_r(&rs) % GUP_BLOCKS;
@@ -719,19 +710,6 @@ out:
 	munmap(p, GUP_TABLES * PMD_SZ);
 }
 
-/* Pins this (single-threaded) process to @cpu; its CPUs before into @old. */
-static void pin_to_cpu(int cpu, cpu_set_t *old)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(*old), old))
-		die("sched_getaffinity");
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		die("sched_setaffinity");
-}
-
 /*
  * resched (#24 item 5): the walk's only competitor is a busy process on
  * the same CPU, which never takes this process's mmap lock; the hold
@@ -744,12 +722,11 @@ static void pin_to_cpu(int cpu, cpu_set_t *old)
 static void test_resched(void)
 {
 	char *p = hold_sparse_tables(HOLD_TABLES);
-	cpu_set_t cpus;
 	char max[16];
 	struct run r;
 	pid_t hog;
 
-	pin_to_cpu(0, &cpus);
+	pin_to(0);
 	hog = fork();
 	if (hog < 0)
 		die("fork");
@@ -763,7 +740,7 @@ static void test_resched(void)
 	knob_write("lock_hold_tables", "512");
 	kill(hog, SIGKILL);
 	waitpid(hog, NULL, 0);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
+	unpin();
 	diag_pte("resched", &r);
 	tap(!r.rc && C(&r, lock_drops) > 0 &&
 	    C(&r, lock_waited) == C(&r, lock_drops),

@@ -5,8 +5,8 @@
  * loop and records its longest stall, another maps and unmaps (the mmap
  * lock for write).
  */
-#include <pthread.h>
 #include "walker_lib.h"
+#include <pthread.h>
 
 #define HOLD_FAULT_LEN (8UL << 20)
 
