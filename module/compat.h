@@ -311,6 +311,16 @@ static inline pte_t rl_pte_batch_bits(pte_t pte)
 #define RL_PT_MMAP_WRITE	(!RL_PT_FREE_RCU)
 
 /*
+ * Whether an empty table's TLB flush may wait past its locks for its
+ * run's one flush (walk_pte_reclaim.c): where the architecture copes
+ * with a fault that refills the PMD first (x86, arch/x86.h), and on 6.1,
+ * where none can: the walk holds the mmap lock for write until after the
+ * run's flush (faults, GUP and userfaultfd need it for read, khugepaged
+ * for write; GUP-fast fills nothing).
+ */
+#define RL_PT_DEFER_TABLE_FLUSH	(RL_ARCH_PT_DEFER_TABLE_FLUSH || RL_PT_MMAP_WRITE)
+
+/*
  * Empty tables of userfaultfd-registered VMAs (any mode: MISSING, WP or
  * MINOR; UFFDIO_COPY, ZEROPAGE, CONTINUE and POISON work on any of them)
  * are kept on 6.12 and 7.x.  There the ioctls run under the per-VMA lock

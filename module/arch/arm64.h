@@ -168,15 +168,16 @@ static inline void rl_flush_tlb_range(struct mm_struct *mm,
 }
 
 /*
- * pte_reclaim's runs: an empty table is flushed under its locks here, and
- * only its free waits for the run.  Deferring the flush past the PMD
- * lock would let a fault fill the PMD while other CPUs still cache the
- * old table entry: a THP fault's block entry over it breaks arm64's
- * break-before-make rule (a TLB conflict abort kills the task), and a
- * small fault through the stale entry finds the old table empty and
- * faults again, with no TLBI on that path, until the flush.
+ * pte_reclaim's runs: an empty table is flushed under its locks here
+ * wherever a fault can run beside the walk (6.12+), and only its free
+ * waits for the run.  Deferring the flush past the PMD lock would let a
+ * fault fill the PMD while other CPUs still cache the old table entry: a
+ * THP fault's block entry over it breaks arm64's break-before-make rule
+ * (a TLB conflict abort kills the task), and a small fault through the
+ * stale entry finds the old table empty and faults again, with no TLBI
+ * on that path, until the flush.  (compat.h: on 6.1 no fault can.)
  */
-#define RL_PT_DEFER_TABLE_FLUSH	0
+#define RL_ARCH_PT_DEFER_TABLE_FLUSH	0
 
 #if RL_MM_6_12
 /*

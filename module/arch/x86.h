@@ -137,7 +137,7 @@ static inline void rl_flush_tlb_range(struct mm_struct *mm,
  * PT_RECLAIM, x86-only in 6.14, leaves the same window until
  * tlb_finish_mmu()).
  */
-#define RL_PT_DEFER_TABLE_FLUSH	1
+#define RL_ARCH_PT_DEFER_TABLE_FLUSH	1
 
 /*
  * The batched unmap's deferred flush (unmap_batch.c), as x86's

@@ -130,7 +130,7 @@ static void smp_pte_round(char *p, const char *batch, int spinning,
 	i1 = ipis();
 	if (spinning)
 		spinner_stop(&s);
-	knob_write("pt_batch", "1");
+	knob_write("pt_batch", PT_BATCH_DEFAULT);
 	freed = r.c.v[RL_C_pte_reclaim_tables_freed];
 	res->freed += freed;
 	if (freed <= 0)
@@ -316,7 +316,7 @@ static void smp_background(const char *batch)
 	t = now() - t0;
 	knob_write("auto_interval_ms", "0");
 	spinner_stop(&s);
-	knob_write("pt_batch", "1");
+	knob_write("pt_batch", PT_BATCH_DEFAULT);
 	printf("BENCH {\"kind\": \"smp_background\", \"cpus\": %d, \"pt_batch\": %s, \"spinner\": true, \"steps\": %lu, \"interval_ms\": 200, \"budget_pct\": 1, \"icount\": false, \"workload_secs\": %.3f, \"secs\": %.3f, \"vmpte_end_kb\": %lld, \"tables_freed\": %lld, \"cpu_share\": %.5f}\n",
 	       ncpus, batch, BG_STEPS, secs, t, kb,
 	       field_in(RL_DIR "stats", "auto_tables_freed") - freed0,

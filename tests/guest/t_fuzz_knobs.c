@@ -216,7 +216,7 @@ int main(int argc, char **argv)
 	knob_write("pte_reclaim_zero", "0");
 	knob_write("probes", "on");
 	knob_write("lock_hold_tables", "512");
-	knob_write("pt_batch", "1");
+	knob_write("pt_batch", PT_BATCH_DEFAULT);
 	knob_write("cgroup", "none");
 	knob_write("auto_cgroup", "none");
 	knob_write("auto_interval_ms", "0");

@@ -229,6 +229,7 @@ static void test_pt_batch(void)
 	expect_refused("pt_batch", "-1", EINVAL);
 	expect_refused("pt_batch", "", EINVAL);
 	expect_value("pt_batch", "1", "1");
+	expect_value("pt_batch", "512", "512");
 }
 
 static void test_lock_hold_tables(void)
@@ -466,8 +467,8 @@ int main(void)
 	    "pte_reclaim_zero: 0 by default");
 	tap(!strcmp(knob_read("lock_hold_tables"), "512"),
 	    "lock_hold_tables: 512 by default");
-	tap(!strcmp(knob_read("pt_batch"), "1"),
-	    "pt_batch: 1 (a flush and a free per table) by default");
+	tap(!strcmp(knob_read("pt_batch"), "512"),
+	    "pt_batch: 512 by default");
 	tap(!strcmp(knob_read("cgroup"), "none"), "cgroup: none by default");
 	tap(!strcmp(knob_read("auto_interval_ms"), "0"),
 	    "auto_interval_ms: 0 (off) by default");

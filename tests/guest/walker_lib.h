@@ -15,6 +15,9 @@
 #define REGION (8UL << 20)		/* per-size cases: 4 PMDs */
 
 enum { NEVER, PARTIAL, ALWAYS };
+
+/* The module's pt_batch at load, which a test that changes it puts back. */
+#define PT_BATCH_DEFAULT "512"
 extern const char *const split_name[];
 
 int want(const char *group);
