@@ -69,17 +69,17 @@ enum rl_pt_state {
  * A run of tables unhooked from their PMDs and taken off the mm's count,
  * whose TLB flush (if @flush) and free are still to come (pt_batch > 1).
  *
- * Where it is safe (RL_PT_DEFER_TABLE_FLUSH: x86, and 6.1), an
- * empty table's flush waits past its PMD lock, as upstream's own freeing
- * of empty tables does (6.14's zap_pte_range() clears the PMD under its
- * lock and leaves the flush to tlb_finish_mmu()).  Until the flush, a CPU
- * may still walk the unhooked table through its paging-structure caches:
- * it finds every entry none and faults, the fault drops the cached entry
- * and installs a fresh table (6.12+: under the per-VMA lock; on 6.1 it
- * waits for the walk's write lock, which the run never outlives).  The
- * table itself is freed only after the flush, so no walk ever lands in a
- * reused page.  arm64 6.12+ flushes each table under its locks
- * (arch/arm64.h says why) and batches only the frees.  A zero-page table is flushed
+ * Where it is safe (RL_PT_DEFER_TABLE_FLUSH: x86, and 6.1), an empty
+ * table's flush waits past its PMD lock, as upstream's own freeing of
+ * empty tables does (6.14's zap_pte_range() clears the PMD under its lock
+ * and leaves the flush to tlb_finish_mmu()).  Until the flush, a CPU may
+ * still walk the unhooked table through its paging-structure caches: it
+ * finds every entry none and faults, the fault drops the cached entry and
+ * installs a fresh table (6.12+: under the per-VMA lock; on 6.1 it waits
+ * for the walk's write lock, which the run never outlives).  The table
+ * itself is freed only after the flush, so no walk ever lands in a reused
+ * page.  arm64 6.12+ flushes each table under its locks (arch/arm64.h
+ * says why) and batches only the frees.  A zero-page table is flushed
  * under its locks everywhere (rl_pt_unhook()): its entries still map the
  * zero page in TLBs, and a new page faulted in beside a stale one must
  * not be read as zero.  Secondary MMUs heard of each table under its
