@@ -11,9 +11,9 @@
  *   walker unmaps it in batches; each sees its own data, and SwapFree is
  *   back once all have exited and the region is gone;
  * - writes: a thread on another CPU keeps writing fresh words into the
- *   pages while the walker unmaps them in batches (every other 64 kB
- *   shared with a child, which the walker passes over, so each PMD's
- *   flush covers a broken run of folios): no write is lost, so every
+ *   pages while the walker unmaps them in batches (every other folio
+ *   shared with a child, which the walker passes over, so a PMD's flush
+ *   covers a broken run of folios): no write is lost, so every
  *   folio's flush came before reclaim wrote it;
  * - odirect: O_DIRECT reads from a zram disk land in random pages (GUP
  *   pins them for the I/O) while the walker unmaps in batches;
@@ -278,7 +278,9 @@ static void *write_loop(void *arg)
 static void writes_case(int kb, int pte_mapped)
 {
 	static uint32_t ver[RACE_PAGES];
+	const size_t fsz = (size_t)kb * 1024;
 	struct writer w = { .ver = ver };
+	size_t off;
 	long bad = 0, stale = 0, checks = 0, pg;
 	unsigned int rs = 7;
 	struct rl_counters c0;
@@ -293,9 +295,12 @@ static void writes_case(int kb, int pte_mapped)
 		ver[pg] = 0;
 		*(uint64_t *)(w.p + pg * PAGE_SZ) = writes_word(pg, 0);
 	}
-	/* every other 64 kB shared with a child: passed over, beside batches */
-	for (pg = 0; pg < (long)RACE_PAGES; pg += 32)
-		madvise(w.p + pg * PAGE_SZ, 16 * PAGE_SZ, MADV_DONTFORK);
+	/*
+	 * Every other folio shared with a child: passed over, beside the
+	 * batches (whole folios kept out of it stay in VMAs of their own).
+	 */
+	for (off = 0; off < RACE_LEN; off += 2 * fsz)
+		madvise(w.p + off, fsz, MADV_DONTFORK);
 	child = fork();
 	if (child < 0)
 		die("fork");
